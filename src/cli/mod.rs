@@ -1,0 +1,56 @@
+//! The command line: one module per subcommand, each with its own `Args` and `run`.
+//! The library does the work; this layer parses flags, reads and prints.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod caps_args;
+mod formats;
+mod identify;
+mod verify;
+
+/// Move user accounts between identity systems without password resets.
+#[derive(Parser, Debug)]
+#[command(name = "hashport", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Identify password hashes: one JSON line per hash (arguments, or one per line on stdin).
+    Identify(identify::Args),
+    /// Check a password (on stdin) against a stored hash: exit 0 match, 1 mismatch, 2 refused.
+    Verify(verify::Args),
+    /// List every supported format: id, family, Clerk name, example.
+    Formats(formats::Args),
+}
+
+/// Exit codes shared by every subcommand (README "Exit codes").
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const MISMATCH_OR_FAILURE: u8 = 1;
+    pub const USAGE_OR_REFUSED: u8 = 2;
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE_OR_REFUSED
+            } else {
+                exit::OK
+            });
+        }
+    };
+    let code = match cli.command {
+        Command::Identify(a) => identify::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Formats(a) => formats::run(a),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,3 @@
+//! (being written)
+
+pub static SCHEMES: &[&dyn super::Scheme] = &[];

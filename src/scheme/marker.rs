@@ -1,0 +1,132 @@
+//! "No usable password" markers (formats.md §12, §14 step 1): values found in a
+//! password column that are never hashes. They identify with certainty and never verify.
+
+use super::util::params;
+use super::{
+    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+};
+
+/// Django's `set_unusable_password`: `!` followed by up to 40 random characters.
+pub struct DjangoDisabled;
+/// Empty string, `*`, `*0`, `*1`, `!!`, `0`, `x`, NUL and lock markers from shadow files.
+pub struct UnusableMarker;
+
+pub static SCHEMES: &[&dyn super::Scheme] = &[&UnusableMarker, &DjangoDisabled];
+
+fn is_unusable_marker(s: &str) -> bool {
+    matches!(
+        s,
+        "" | "*" | "*0" | "*1" | "!!" | "0" | "x" | "*LK*" | "*NP*" | "LK" | "NP"
+    ) || s.contains('\0')
+        || (s.starts_with('!') && s.len() > 1 && !is_django_disabled(s))
+        || (s.starts_with('*') && !s.starts_with("*0") && s.len() < 3)
+}
+
+fn is_django_disabled(s: &str) -> bool {
+    // UNUSABLE_PASSWORD_PREFIX '!' + get_random_string(40) (alphanumeric), or bare '!'.
+    s == "!"
+        || (s.len() == 41 && s[1..].bytes().all(|b| b.is_ascii_alphanumeric()))
+            && s.starts_with('!')
+}
+
+#[derive(Debug)]
+struct Unusable {
+    format: &'static str,
+}
+
+impl ParsedHash for Unusable {
+    fn format(&self) -> &'static str {
+        self.format
+    }
+    fn params(&self) -> serde_json::Map<String, serde_json::Value> {
+        params([])
+    }
+    fn verify(&self, _password: &[u8]) -> bool {
+        false
+    }
+    fn canonical(&self) -> String {
+        // Markers carry no secret worth keeping; the canonical form is "no password".
+        String::new()
+    }
+    fn clerk(&self) -> Result<ClerkDigest, NotExpressible> {
+        Err(NotExpressible::new(
+            "no usable password: import the user without one",
+        ))
+    }
+    fn usable(&self) -> bool {
+        false
+    }
+}
+
+impl Scheme for UnusableMarker {
+    fn id(&self) -> &'static str {
+        "unusable_marker"
+    }
+    fn family(&self) -> Family {
+        Family::Unusable
+    }
+    fn claim(&self, s: &str) -> Option<Claim> {
+        is_unusable_marker(s).then_some(Claim::Certain)
+    }
+    fn parse(&self, s: &str, _ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
+        if !is_unusable_marker(s) {
+            return Err(HashError::malformed(
+                self.id(),
+                "value",
+                "is not a known no-password marker",
+            ));
+        }
+        Ok(Box::new(Unusable { format: self.id() }))
+    }
+    fn example(&self) -> &'static str {
+        "*"
+    }
+}
+
+impl Scheme for DjangoDisabled {
+    fn id(&self) -> &'static str {
+        "django_disabled"
+    }
+    fn family(&self) -> Family {
+        Family::Unusable
+    }
+    fn claim(&self, s: &str) -> Option<Claim> {
+        is_django_disabled(s).then_some(Claim::Certain)
+    }
+    fn parse(&self, s: &str, _ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
+        if !is_django_disabled(s) {
+            return Err(HashError::malformed(
+                self.id(),
+                "value",
+                "must be '!' optionally followed by 40 letters and digits",
+            ));
+        }
+        Ok(Box::new(Unusable { format: self.id() }))
+    }
+    fn example(&self) -> &'static str {
+        "!Zx8kQ2pL9vT4mN7rZx8kQ2pL9vT4mN7rZx8kQ2pL"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn markers() {
+        for m in [
+            "", "*", "*0", "*1", "!", "!!", "0", "x", "\0", "!$6$abc", "*LK*",
+        ] {
+            let id = crate::scheme::identify(m, None).unwrap();
+            assert_eq!(id.family, Family::Unusable, "{m:?}");
+        }
+        let p = crate::scheme::parse("!", None, &ParseContext::default()).unwrap();
+        assert!(!p.verify(b"!"));
+        assert!(!p.verify(b""));
+        assert_eq!(
+            crate::scheme::identify("!abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ", None)
+                .unwrap()
+                .format,
+            "django_disabled"
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! Small helpers every scheme uses.
+
+use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
+
+/// Constant-time equality of two digests. Lengths are public (they come from the
+/// stored string), so a length mismatch returns early; contents never do.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// Build a params map: `params([("cost", 12.into()), ("salt_len", 16.into())])`.
+pub fn params<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Parse a decimal field that must not have a sign, leading zeros (unless it is "0")
+/// or anything but digits, naming the field in the error.
+pub fn parse_decimal(format: &str, field: &str, s: &str) -> Result<u64, super::HashError> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(super::HashError::malformed(
+            format,
+            field,
+            format!("must be a decimal number, found {:?}", truncate(s, 24)),
+        ));
+    }
+    if s.len() > 1 && s.starts_with('0') {
+        return Err(super::HashError::malformed(
+            format,
+            field,
+            format!("must not have leading zeros, found {:?}", truncate(s, 24)),
+        ));
+    }
+    s.parse::<u64>().map_err(|_| {
+        super::HashError::malformed(
+            format,
+            field,
+            format!("is out of range: {}", truncate(s, 24)),
+        )
+    })
+}
+
+/// At most `n` characters of `s`, for error messages (never echo a whole field).
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn ct_eq_basics() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+    }
+    #[test]
+    fn decimal_rules() {
+        assert_eq!(parse_decimal("f", "i", "1000").unwrap(), 1000);
+        assert!(parse_decimal("f", "i", "01000").is_err());
+        assert!(parse_decimal("f", "i", "-1").is_err());
+        assert!(parse_decimal("f", "i", "").is_err());
+        assert!(parse_decimal("f", "i", "99999999999999999999999").is_err());
+        assert_eq!(parse_decimal("f", "i", "0").unwrap(), 0);
+    }
+}
