@@ -18,3 +18,6 @@ pub mod scheme;
 
 pub use caps::WorkCaps;
 pub use scheme::{identify, parse, HashError, ParseContext, Reason, StoredHash};
+pub mod bundle;
+pub mod pipeline;
+pub mod policy;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod caps_args;
 mod formats;
 mod identify;
+mod migrate;
 mod verify;
 
 /// Move user accounts between identity systems without password resets.
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// Identify password hashes: one JSON line per hash (arguments, or one per line on stdin).
     Identify(identify::Args),
+    /// Turn an export into an import bundle (or a stream of users with --stdout).
+    Migrate(Box<migrate::Args>),
     /// Check a password (on stdin) against a stored hash: exit 0 match, 1 mismatch, 2 refused.
     Verify(verify::Args),
     /// List every supported format: id, family, Clerk name, example.
@@ -50,6 +53,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Identify(a) => identify::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::Migrate(a) => migrate::run(*a),
         Command::Formats(a) => formats::run(a),
     };
     ExitCode::from(code)

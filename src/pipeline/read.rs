@@ -1,0 +1,815 @@
+//! Readers: turn an export (CSV, JSONL, JSON array, Firebase `{"users":[…]}`; plain or
+//! gzip; file or stdin) into a stream of [`SourceRecord`]s, each with the physical line
+//! where it starts (for JSON arrays, its 1-based index). A broken record becomes a
+//! record with a [`RowError`], never a lost one; only an unreadable stream is fatal.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// The largest field (CSV) or record (JSON) accepted, per issue: 64 KiB.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// Which reader to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Csv {
+        delimiter: Option<u8>,
+    },
+    Jsonl,
+    /// A JSON array of user objects, or an object with a `users` array (Firebase).
+    Json,
+}
+
+/// Why a record could not be read. Becomes a reject with a stable reason code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+impl RowError {
+    fn new(reason: &'static str, message: impl Into<String>) -> Self {
+        RowError {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+/// One record's fields: CSV values by column, or a JSON object.
+#[derive(Debug, Clone)]
+pub enum Fields {
+    Csv {
+        header: Arc<Vec<String>>,
+        values: Vec<String>,
+    },
+    Json(Map<String, Value>),
+}
+
+impl Fields {
+    /// The value at a column name (CSV) or dotted key path (JSON, e.g. `_id.$oid`),
+    /// as text; `None` when absent, JSON null, or empty.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let v = match self {
+            Fields::Csv { header, values } => header
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| values.get(i))
+                .cloned(),
+            Fields::Json(map) => {
+                let mut parts = name.split('.');
+                let mut cur = map.get(parts.next()?)?;
+                for p in parts {
+                    cur = cur.as_object()?.get(p)?;
+                }
+                match cur {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    Value::Array(a) => Some(
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
+                    other => Some(other.to_string()),
+                }
+            }
+        };
+        v.filter(|s| !s.is_empty())
+    }
+
+    /// Column names (CSV header, or the JSON object's top-level keys).
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Fields::Csv { header, .. } => header.as_ref().clone(),
+            Fields::Json(map) => map.keys().cloned().collect(),
+        }
+    }
+}
+
+/// One input record.
+#[derive(Debug, Clone)]
+pub struct SourceRecord {
+    pub line: u64,
+    pub body: Result<Fields, RowError>,
+}
+
+/// Open `reader`, transparently decompressing gzip, and detect the kind when `kind` is None.
+pub fn open(
+    reader: Box<dyn Read + Send>,
+    kind: Option<InputKind>,
+    name_hint: &str,
+) -> io::Result<(Box<dyn BufRead + Send>, InputKind)> {
+    let mut buffered = BufReader::with_capacity(1 << 16, reader);
+    let head = buffered.fill_buf()?;
+    let mut r: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    };
+    let kind = match kind {
+        Some(k) => k,
+        None => sniff(&mut r, name_hint)?,
+    };
+    Ok((r, kind))
+}
+
+fn sniff(r: &mut Box<dyn BufRead + Send>, name: &str) -> io::Result<InputKind> {
+    let name = name.trim_end_matches(".gz").to_ascii_lowercase();
+    if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        return Ok(InputKind::Jsonl);
+    }
+    if name.ends_with(".csv") || name.ends_with(".tsv") {
+        return Ok(InputKind::Csv { delimiter: None });
+    }
+    if name.ends_with(".json") {
+        return Ok(InputKind::Json);
+    }
+    let head = r.fill_buf()?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    Ok(match first {
+        Some(b'[') => InputKind::Json,
+        Some(b'{') => {
+            // JSONL when the first line is a whole object on its own.
+            let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+            if serde_json::from_slice::<Value>(&head[..line_end]).is_ok() {
+                InputKind::Jsonl
+            } else {
+                InputKind::Json
+            }
+        }
+        _ => InputKind::Csv { delimiter: None },
+    })
+}
+
+/// The record stream for `kind`.
+pub fn records<'a>(
+    r: &'a mut (dyn BufRead + Send),
+    kind: InputKind,
+) -> io::Result<Box<dyn Iterator<Item = io::Result<SourceRecord>> + Send + 'a>> {
+    Ok(match kind {
+        InputKind::Csv { delimiter } => Box::new(CsvRecords::new(r, delimiter)?),
+        InputKind::Jsonl => Box::new(JsonlRecords { r, line: 0 }),
+        InputKind::Json => Box::new(JsonArrayRecords::new(r)),
+    })
+}
+
+// ---------------------------------------------------------------------------- CSV
+
+/// Records where every `\n` of the stream is, so a record's byte offset maps to its
+/// physical line. The csv crate's own line counter is off by one after CRLF endings
+/// (it reports a record's start at the `\n` of the previous `\r\n`, before counting it).
+struct NewlineIndex<R> {
+    inner: R,
+    offset: u64,
+    pending: Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>,
+}
+
+impl<R: Read> Read for NewlineIndex<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut q = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        for (i, _) in buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n') {
+            q.push_back(self.offset + i as u64);
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+struct CsvRecords<'a> {
+    reader: csv::Reader<NewlineIndex<&'a mut (dyn BufRead + Send)>>,
+    newlines: Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>,
+    lines_before: u64,
+    header: Arc<Vec<String>>,
+    record: csv::ByteRecord,
+    header_error: Option<io::Error>,
+}
+
+/// The delimiter among `, ; \t |` that occurs most often outside quotes in the header line.
+fn detect_delimiter(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let mut counts = [0usize; 4];
+    let cands = [b',', b';', b'\t', b'|'];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = cands.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], 4 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        cands[best]
+    }
+}
+
+impl<'a> CsvRecords<'a> {
+    fn new(r: &'a mut (dyn BufRead + Send), delimiter: Option<u8>) -> io::Result<Self> {
+        // A UTF-8 BOM is not part of the first column's name.
+        if r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+            r.consume(3);
+        }
+        let delimiter = match delimiter {
+            Some(d) => d,
+            None => detect_delimiter(r.fill_buf()?),
+        };
+        let newlines = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(NewlineIndex {
+                inner: r,
+                offset: 0,
+                pending: Arc::clone(&newlines),
+            });
+        let mut header_error = None;
+        let header: Vec<String> = match reader.byte_headers() {
+            Ok(h) => h
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                .collect(),
+            Err(e) => {
+                header_error = Some(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("line 1: cannot read the CSV header: {e}"),
+                ));
+                Vec::new()
+            }
+        };
+        if header_error.is_none() {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(dup) = header.iter().find(|h| !h.is_empty() && !seen.insert(*h)) {
+                header_error = Some(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("line 1: the CSV header names column {dup:?} twice; rename one or use --map"),
+                ));
+            }
+        }
+        Ok(CsvRecords {
+            reader,
+            newlines,
+            lines_before: 0,
+            header: Arc::new(header),
+            record: csv::ByteRecord::new(),
+            header_error,
+        })
+    }
+}
+
+impl CsvRecords<'_> {
+    /// The physical line of the record whose start the csv crate reports at `byte`:
+    /// one more than the newlines at or before it (see [`NewlineIndex`]).
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut q = self.newlines.lock().unwrap_or_else(|p| p.into_inner());
+        while q.front().is_some_and(|&nl| nl <= byte) {
+            q.pop_front();
+            self.lines_before += 1;
+        }
+        self.lines_before + 1
+    }
+}
+
+impl Iterator for CsvRecords<'_> {
+    type Item = io::Result<SourceRecord>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.header_error.take() {
+            return Some(Err(e));
+        }
+        if self.header.is_empty() {
+            return None;
+        }
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let byte = self.record.position().map(|p| p.byte()).unwrap_or(0);
+                let line = self.line_at(byte);
+                Some(Ok(SourceRecord {
+                    line,
+                    body: csv_fields(&self.header, &self.record),
+                }))
+            }
+            Err(e) => match e.kind() {
+                csv::ErrorKind::Io(_) => Some(Err(io::Error::other(e.to_string()))),
+                _ => {
+                    let byte = e.position().map(|p| p.byte()).unwrap_or(0);
+                    let line = self.line_at(byte);
+                    Some(Ok(SourceRecord {
+                        line,
+                        body: Err(RowError::new("malformed_row", e.to_string())),
+                    }))
+                }
+            },
+        }
+    }
+}
+
+fn csv_fields(header: &Arc<Vec<String>>, rec: &csv::ByteRecord) -> Result<Fields, RowError> {
+    if rec.len() != header.len() {
+        return Err(RowError::new(
+            "malformed_row",
+            format!(
+                "expected {} fields as in the header, found {}",
+                header.len(),
+                rec.len()
+            ),
+        ));
+    }
+    let mut values = Vec::with_capacity(rec.len());
+    for (i, f) in rec.iter().enumerate() {
+        if f.len() > MAX_FIELD_BYTES {
+            return Err(RowError::new(
+                "field_too_large",
+                format!(
+                    "field {:?} is {} bytes (limit {MAX_FIELD_BYTES})",
+                    header[i],
+                    f.len()
+                ),
+            ));
+        }
+        match std::str::from_utf8(f) {
+            Ok(s) => values.push(s.to_string()),
+            Err(_) => {
+                return Err(RowError::new(
+                    "invalid_utf8",
+                    format!("field {:?} is not valid UTF-8", header[i]),
+                ))
+            }
+        }
+    }
+    Ok(Fields::Csv {
+        header: Arc::clone(header),
+        values,
+    })
+}
+
+// ---------------------------------------------------------------------------- JSONL
+
+struct JsonlRecords<'a> {
+    r: &'a mut (dyn BufRead + Send),
+    line: u64,
+}
+
+impl Iterator for JsonlRecords<'_> {
+    type Item = io::Result<SourceRecord>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            // Read at most a little over the limit; a longer line is drained, not stored.
+            let n = match read_line_capped(&mut self.r, &mut buf, MAX_FIELD_BYTES + 1) {
+                Ok(n) => n,
+                Err(e) => return Some(Err(e)),
+            };
+            if n.bytes == 0 {
+                return None;
+            }
+            self.line += 1;
+            if self.line == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+            if n.truncated {
+                return Some(Ok(SourceRecord {
+                    line: self.line,
+                    body: Err(RowError::new(
+                        "field_too_large",
+                        format!("record is {} bytes (limit {MAX_FIELD_BYTES})", n.bytes),
+                    )),
+                }));
+            }
+            while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                buf.pop();
+            }
+            if buf.iter().all(|b| b.is_ascii_whitespace()) {
+                continue; // blank lines are not records
+            }
+            return Some(Ok(SourceRecord {
+                line: self.line,
+                body: json_object(&buf),
+            }));
+        }
+    }
+}
+
+struct LineRead {
+    bytes: usize,
+    truncated: bool,
+}
+
+/// Read one line, keeping at most `cap` bytes in `buf` (the rest is consumed and counted).
+fn read_line_capped(r: &mut dyn BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<LineRead> {
+    let mut total = 0;
+    loop {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(LineRead {
+                bytes: total,
+                truncated: total > buf.len(),
+            });
+        }
+        let (chunk, done) = match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => (&avail[..=i], true),
+            None => (avail, false),
+        };
+        let keep = cap.saturating_sub(buf.len()).min(chunk.len());
+        buf.extend_from_slice(&chunk[..keep]);
+        let n = chunk.len();
+        total += n;
+        r.consume(n);
+        if done {
+            return Ok(LineRead {
+                bytes: total,
+                truncated: total > buf.len(),
+            });
+        }
+    }
+}
+
+fn json_object(bytes: &[u8]) -> Result<Fields, RowError> {
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(RowError::new("invalid_utf8", "record is not valid UTF-8"));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(Fields::Json(m)),
+        Ok(other) => Err(RowError::new(
+            "malformed_row",
+            format!("expected a JSON object, found {}", json_kind(&other)),
+        )),
+        Err(e) => Err(RowError::new("malformed_row", format!("invalid JSON: {e}"))),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+// ---------------------------------------------------------------------------- JSON array
+
+/// Streams the elements of a top-level JSON array (or of the `users` array of a
+/// top-level object) without holding the document: a small scanner finds each
+/// element's bytes, serde_json parses that element alone. Hand-written because
+/// serde_json's StreamDeserializer reads a sequence of documents, not array elements.
+struct JsonArrayRecords<'a> {
+    r: &'a mut (dyn BufRead + Send),
+    state: ArrayState,
+    index: u64,
+}
+
+#[derive(PartialEq, Eq)]
+enum ArrayState {
+    Start,
+    InArray,
+    Done,
+}
+
+impl<'a> JsonArrayRecords<'a> {
+    fn new(r: &'a mut (dyn BufRead + Send)) -> Self {
+        JsonArrayRecords {
+            r,
+            state: ArrayState::Start,
+            index: 0,
+        }
+    }
+
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        Ok(self.r.fill_buf()?.first().copied())
+    }
+
+    fn skip_ws(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            match self.peek()? {
+                Some(b) if b.is_ascii_whitespace() => self.r.consume(1),
+                other => return Ok(other),
+            }
+        }
+    }
+
+    fn bad_shape(msg: impl Into<String>) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, msg.into())
+    }
+
+    /// Position the reader just inside the users array.
+    fn enter_array(&mut self) -> io::Result<()> {
+        if self.r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+            self.r.consume(3);
+        }
+        match self.skip_ws()? {
+            Some(b'[') => {
+                self.r.consume(1);
+                Ok(())
+            }
+            Some(b'{') => {
+                self.r.consume(1);
+                // Walk the object's keys until "users"; skip other values whole.
+                loop {
+                    match self.skip_ws()? {
+                        Some(b'"') => {}
+                        Some(b'}') | None => {
+                            return Err(Self::bad_shape(
+                                "the JSON object has no \"users\" array (expected a JSON array of users or Firebase's {\"users\":[…]})",
+                            ))
+                        }
+                        Some(b) => {
+                            return Err(Self::bad_shape(format!(
+                                "unexpected {:?} in the top-level JSON object",
+                                b as char
+                            )))
+                        }
+                    }
+                    let mut key = Vec::new();
+                    self.read_value(&mut key, usize::MAX)?;
+                    let key: String = serde_json::from_slice(&key).map_err(|e| {
+                        Self::bad_shape(format!("bad key in the top-level object: {e}"))
+                    })?;
+                    if self.skip_ws()? != Some(b':') {
+                        return Err(Self::bad_shape(
+                            "expected ':' after a key in the top-level object",
+                        ));
+                    }
+                    self.r.consume(1);
+                    if key == "users" {
+                        if self.skip_ws()? != Some(b'[') {
+                            return Err(Self::bad_shape("\"users\" is not an array"));
+                        }
+                        self.r.consume(1);
+                        return Ok(());
+                    }
+                    self.skip_ws()?;
+                    let mut sink = Vec::new();
+                    self.read_value(&mut sink, 0)?;
+                    if self.skip_ws()? == Some(b',') {
+                        self.r.consume(1);
+                    }
+                }
+            }
+            Some(b) => Err(Self::bad_shape(format!(
+                "expected a JSON array or object, found {:?}",
+                b as char
+            ))),
+            None => {
+                self.state = ArrayState::Done;
+                Ok(())
+            }
+        }
+    }
+
+    /// Read one JSON value's bytes into `out` (keeping at most `cap` bytes). Returns
+    /// the total length, or an UnexpectedEof error when the input ends inside it.
+    fn read_value(&mut self, out: &mut Vec<u8>, cap: usize) -> io::Result<usize> {
+        let mut depth = 0usize;
+        let mut in_str = false;
+        let mut escape = false;
+        let mut total = 0usize;
+        let mut started = false;
+        loop {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
+                if started && depth == 0 && !in_str {
+                    return Ok(total); // a scalar ending at EOF
+                }
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "input ends inside a record",
+                ));
+            }
+            let mut used = 0;
+            let mut finished = false;
+            for &b in buf {
+                if !in_str && depth == 0 && started && matches!(b, b',' | b']' | b'}') {
+                    finished = true;
+                    break;
+                }
+                if !in_str && depth == 0 && started && b.is_ascii_whitespace() {
+                    finished = true;
+                    break;
+                }
+                used += 1;
+                started = true;
+                if in_str {
+                    if escape {
+                        escape = false;
+                    } else if b == b'\\' {
+                        escape = true;
+                    } else if b == b'"' {
+                        in_str = false;
+                        if depth == 0 {
+                            finished = true;
+                            break;
+                        }
+                    }
+                } else {
+                    match b {
+                        b'"' => in_str = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                finished = true;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let keep = cap.saturating_sub(out.len()).min(used);
+            out.extend_from_slice(&buf[..keep]);
+            total += used;
+            self.r.consume(used);
+            if finished {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+impl Iterator for JsonArrayRecords<'_> {
+    type Item = io::Result<SourceRecord>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.state == ArrayState::Start {
+            if let Err(e) = self.enter_array() {
+                self.state = ArrayState::Done;
+                return Some(Err(e));
+            }
+            if self.state != ArrayState::Done {
+                self.state = ArrayState::InArray;
+            }
+        }
+        if self.state == ArrayState::Done {
+            return None;
+        }
+        let step = (|| -> io::Result<Option<SourceRecord>> {
+            let mut c = self.skip_ws()?;
+            if c == Some(b',') && self.index > 0 {
+                self.r.consume(1);
+                c = self.skip_ws()?;
+            }
+            match c {
+                Some(b']') => {
+                    self.r.consume(1);
+                    self.state = ArrayState::Done;
+                    return Ok(None);
+                }
+                None => {
+                    self.state = ArrayState::Done;
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "input ends after record {} without closing the array",
+                            self.index
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+            self.index += 1;
+            let mut buf = Vec::new();
+            match self.read_value(&mut buf, MAX_FIELD_BYTES + 1) {
+                Ok(total) if total > MAX_FIELD_BYTES => Ok(Some(SourceRecord {
+                    line: self.index,
+                    body: Err(RowError::new(
+                        "field_too_large",
+                        format!("record is {total} bytes (limit {MAX_FIELD_BYTES})"),
+                    )),
+                })),
+                Ok(_) => Ok(Some(SourceRecord {
+                    line: self.index,
+                    body: json_object(&buf),
+                })),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.state = ArrayState::Done;
+                    Ok(Some(SourceRecord {
+                        line: self.index,
+                        body: Err(RowError::new(
+                            "malformed_row",
+                            "the input ends inside this record",
+                        )),
+                    }))
+                }
+                Err(e) => Err(e),
+            }
+        })();
+        match step {
+            Ok(Some(r)) => Some(Ok(r)),
+            Ok(None) => None,
+            Err(e) => {
+                self.state = ArrayState::Done;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(data: &[u8], kind: Option<InputKind>) -> Vec<SourceRecord> {
+        let (mut r, k) = open(Box::new(io::Cursor::new(data.to_vec())), kind, "x").unwrap();
+        records(&mut *r, k).unwrap().map(|r| r.unwrap()).collect()
+    }
+
+    #[test]
+    fn csv_lines_and_errors() {
+        let data = b"\xEF\xBB\xBFid,email\r\n1,a@x\r\n2,\"multi\nline\"\r\n3\r\n4,\xff\r\n";
+        let recs = read_all(data, None);
+        assert_eq!(
+            recs.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![2, 3, 5, 6]
+        );
+        assert!(recs[0].body.is_ok());
+        assert_eq!(
+            recs[0].body.as_ref().unwrap().get("id").as_deref(),
+            Some("1")
+        );
+        assert_eq!(recs[2].body.as_ref().unwrap_err().reason, "malformed_row");
+        assert_eq!(recs[3].body.as_ref().unwrap_err().reason, "invalid_utf8");
+    }
+
+    #[test]
+    fn delimiter_detection() {
+        assert_eq!(detect_delimiter(b"id;email;\"a,b\"\n"), b';');
+        assert_eq!(detect_delimiter(b"id\temail\n"), b'\t');
+        assert_eq!(detect_delimiter(b"id\n"), b',');
+    }
+
+    #[test]
+    fn jsonl_lines() {
+        let data = b"{\"id\":1}\n\n[1]\n{bad\n{\"id\":\"2\"}";
+        let recs = read_all(data, None);
+        assert_eq!(
+            recs.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![1, 3, 4, 5]
+        );
+        assert_eq!(recs[1].body.as_ref().unwrap_err().reason, "malformed_row");
+        assert_eq!(
+            recs[3].body.as_ref().unwrap().get("id").as_deref(),
+            Some("2")
+        );
+    }
+
+    #[test]
+    fn json_array_and_firebase() {
+        let arr = br#"[ {"id": "a]", "x": {"y": [1,2]}}, {"id":"b"} ,3 ]"#;
+        let recs = read_all(arr, Some(InputKind::Json));
+        assert_eq!(recs.len(), 3);
+        assert_eq!(
+            recs[0].body.as_ref().unwrap().get("id").as_deref(),
+            Some("a]")
+        );
+        assert_eq!(recs[2].line, 3);
+        assert!(recs[2].body.is_err());
+        let fb =
+            br#"{"kind":"x","meta":{"a":[1,{"b":2}]},"users":[{"localId":"u1"},{"localId":"u2"}]}"#;
+        let recs = read_all(fb, Some(InputKind::Json));
+        assert_eq!(recs.len(), 2);
+        assert_eq!(
+            recs[1].body.as_ref().unwrap().get("localId").as_deref(),
+            Some("u2")
+        );
+    }
+
+    #[test]
+    fn json_truncated_and_wrong_shape() {
+        let recs = read_all(br#"[{"id":"a"},{"id":"#, Some(InputKind::Json));
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[1].body.as_ref().unwrap_err().reason, "malformed_row");
+        let (mut r, k) = open(
+            Box::new(io::Cursor::new(b"{\"a\":1}".to_vec())),
+            Some(InputKind::Json),
+            "x",
+        )
+        .unwrap();
+        assert!(records(&mut *r, k).unwrap().any(|r| r.is_err()));
+    }
+
+    #[test]
+    fn oversized_jsonl_record() {
+        let mut data = b"{\"id\":\"".to_vec();
+        data.extend(std::iter::repeat_n(b'a', MAX_FIELD_BYTES + 10));
+        data.extend_from_slice(b"\"}\n{\"id\":\"b\"}\n");
+        let recs = read_all(&data, Some(InputKind::Jsonl));
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].body.as_ref().unwrap_err().reason, "field_too_large");
+        assert!(recs[1].body.is_ok());
+    }
+}
