@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod caps_args;
+mod check;
 mod formats;
 mod identify;
 mod migrate;
@@ -27,6 +28,8 @@ enum Command {
     Migrate(Box<migrate::Args>),
     /// Check a password (on stdin) against a stored hash: exit 0 match, 1 mismatch, 2 refused.
     Verify(verify::Args),
+    /// Verify known test accounts (CSV external_id,password) against a bundle before cutover.
+    Check(check::Args),
     /// List every supported format: id, family, Clerk name, example.
     Formats(formats::Args),
 }
@@ -55,6 +58,7 @@ pub fn run() -> ExitCode {
         Command::Verify(a) => verify::run(a),
         Command::Migrate(a) => migrate::run(*a),
         Command::Formats(a) => formats::run(a),
+        Command::Check(a) => check::run(a),
     };
     ExitCode::from(code)
 }

@@ -1,8 +1,12 @@
 //! `hashport verify --digest D [--format ID | --hasher CLERK_NAME]`, password on stdin.
+//! Exit 0 match, 1 mismatch, 2 malformed / unusable / refused by a cap. On a match
+//! whose upgrade is due, the new bcrypt digest is printed (or the whole answer with --json).
 
 use std::io::{self, Read};
 
+use hashport::policy::{verify_and_upgrade, Outcome, Policy};
 use hashport::scheme::{self, ParseContext};
+use serde_json::json;
 
 use super::caps_args::CapsArgs;
 use super::exit;
@@ -18,6 +22,12 @@ pub struct Args {
     /// The Clerk password_hasher of the digest.
     #[arg(long, value_name = "CLERK_NAME")]
     pub hasher: Option<String>,
+    /// bcrypt cost of the upgrade (and below which bcrypt is upgraded).
+    #[arg(long, default_value_t = hashport::policy::DEFAULT_TARGET_COST, value_parser = clap::value_parser!(u32).range(4..=31))]
+    pub target_cost: u32,
+    /// Print {match, upgrade, password_hasher, password_digest, reason, warnings} as JSON.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub caps: CapsArgs,
 }
@@ -35,8 +45,13 @@ pub fn read_password(mut r: impl Read) -> io::Result<Vec<u8>> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let ctx = ParseContext {
+    let policy = Policy {
+        target_cost: args.target_cost,
         caps: args.caps.caps(),
+        ..Policy::default()
+    };
+    let ctx = ParseContext {
+        caps: policy.caps.clone(),
         ..Default::default()
     };
     let hint = args.format.as_deref().or(args.hasher.as_deref());
@@ -47,13 +62,6 @@ pub fn run(args: Args) -> u8 {
             return exit::USAGE_OR_REFUSED;
         }
     };
-    if !stored.hash.usable() {
-        eprintln!(
-            "hashport verify: {}: the stored value means \"no usable password\"; nothing can match",
-            stored.identification.format
-        );
-        return exit::USAGE_OR_REFUSED;
-    }
     let password = match read_password(io::stdin().lock()) {
         Ok(p) => p,
         Err(e) => {
@@ -61,9 +69,43 @@ pub fn run(args: Args) -> u8 {
             return exit::MISMATCH_OR_FAILURE;
         }
     };
-    if stored.verify(&password) {
-        exit::OK
-    } else {
-        exit::MISMATCH_OR_FAILURE
+    let outcome = match verify_and_upgrade(&password, &stored, &policy) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("hashport verify: {}: {e}", stored.identification.format);
+            return exit::USAGE_OR_REFUSED;
+        }
+    };
+    match outcome {
+        Outcome::Mismatch => {
+            if args.json {
+                println!("{}", json!({"match": false}));
+            }
+            exit::MISMATCH_OR_FAILURE
+        }
+        Outcome::Match {
+            upgrade,
+            reason,
+            held,
+            warnings,
+        } => {
+            if args.json {
+                println!(
+                    "{}",
+                    json!({
+                        "match": true,
+                        "upgrade": upgrade.is_some(),
+                        "password_hasher": upgrade.as_ref().map(|u| u.password_hasher),
+                        "password_digest": upgrade.as_ref().map(|u| u.password_digest.clone()),
+                        "reason": reason.map(|r| r.as_str()),
+                        "held": held,
+                        "warnings": warnings,
+                    })
+                );
+            } else if let Some(u) = upgrade {
+                println!("{}", u.password_digest);
+            }
+            exit::OK
+        }
     }
 }
