@@ -47,13 +47,22 @@ struct Credential {
 
 fn read_credentials(path: &Path) -> Result<Vec<Credential>, String> {
     let mut r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header = r.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
+    let header = r
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .clone();
     let col = |n: &str| header.iter().position(|h| h.trim() == n);
-    let id = col("external_id").ok_or_else(|| format!("{}: no external_id column", path.display()))?;
+    let id =
+        col("external_id").ok_or_else(|| format!("{}: no external_id column", path.display()))?;
     let (pw, is_hex) = match (col("password"), col("password_hex")) {
         (_, Some(i)) => (i, true),
         (Some(i), None) => (i, false),
-        (None, None) => return Err(format!("{}: no password or password_hex column", path.display())),
+        (None, None) => {
+            return Err(format!(
+                "{}: no password or password_hex column",
+                path.display()
+            ))
+        }
     };
     let mut out = Vec::new();
     for (n, rec) in r.records().enumerate() {
@@ -77,7 +86,10 @@ fn read_credentials(path: &Path) -> Result<Vec<Credential>, String> {
 /// Scan the bundle once, keeping only the ids asked about.
 fn index_bundle(dir: &Path, wanted: &HashMap<&str, ()>) -> Result<HashMap<String, Entry>, String> {
     if !dir.join(hashport::bundle::MANIFEST).exists() {
-        return Err(format!("{}: no manifest.json: not a finished bundle", dir.display()));
+        return Err(format!(
+            "{}: no manifest.json: not a finished bundle",
+            dir.display()
+        ));
     }
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
@@ -119,8 +131,14 @@ fn index_bundle(dir: &Path, wanted: &HashMap<&str, ()>) -> Result<HashMap<String
     Ok(index)
 }
 
-fn check_one(c: &Credential, index: &HashMap<String, Entry>, policy: &Policy, ctx: &ParseContext) -> Value {
-    let base = |result: &str| json!({"external_id": c.external_id, "result": result, "upgrade": false});
+fn check_one(
+    c: &Credential,
+    index: &HashMap<String, Entry>,
+    policy: &Policy,
+    ctx: &ParseContext,
+) -> Value {
+    let base =
+        |result: &str| json!({"external_id": c.external_id, "result": result, "upgrade": false});
     match index.get(&c.external_id) {
         None => base("not_found"),
         Some(Entry::Rejected(reason)) => {
@@ -131,9 +149,13 @@ fn check_one(c: &Credential, index: &HashMap<String, Entry>, policy: &Policy, ct
             hasher,
             digest: Some(d),
         }) => match scheme::parse(d, hasher.as_deref(), ctx) {
-            Err(e) => json!({"external_id": c.external_id, "result": "rejected", "reason": e.reason, "message": e.message, "upgrade": false}),
+            Err(e) => {
+                json!({"external_id": c.external_id, "result": "rejected", "reason": e.reason, "message": e.message, "upgrade": false})
+            }
             Ok(stored) => match verify_and_upgrade(&c.password, &stored, policy) {
-                Ok(Outcome::Match { upgrade, reason, .. }) => json!({
+                Ok(Outcome::Match {
+                    upgrade, reason, ..
+                }) => json!({
                     "external_id": c.external_id, "result": "match",
                     "upgrade": upgrade.is_some(), "reason": reason.map(|r| r.as_str()),
                 }),

@@ -1,0 +1,493 @@
+//! `hashport migrate` end to end: every input kind and preset, mapping, hints, Firebase
+//! parameters, each record rule, ordering, permissions, the manifest, stdout mode and
+//! conservation (every input record is in exactly one of users or rejects).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const BCRYPT_A: &str = "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm"; // Kk4DQuMMfZL9o
+const BCRYPT_B: &str = "$2b$04$pQ7gRO7e6wx/936oXhNjrOUNOHL1D0h1N2IDbJZYs.1ppzSof6SPy"; // 9IeRXmnGxMYbs
+const DJANGO: &str = "pbkdf2_sha256$10000$1135411628$bFYX62rfJobJ07VwrUMXfuffLfj2RDM2G6/BrTrUWkE="; // hashcat
+const MD5: &str = "5f4dcc3b5aa765d61d8327deb882cf99"; // password
+const SIGNER: &str =
+    "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==";
+
+fn hashport() -> Command {
+    Command::cargo_bin("hashport").expect("binary")
+}
+
+fn read_jsonl(path: &Path) -> Vec<Value> {
+    if !path.exists() {
+        return Vec::new();
+    }
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+struct Bundle {
+    users: Vec<Value>,
+    rejects: Vec<Value>,
+    manifest: Value,
+}
+
+fn bundle(dir: &Path) -> Bundle {
+    let mut names: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("users-"))
+        .collect();
+    names.sort();
+    let users = names
+        .iter()
+        .flat_map(|n| read_jsonl(&dir.join(n)))
+        .collect();
+    Bundle {
+        users,
+        rejects: read_jsonl(&dir.join("rejects.jsonl")),
+        manifest: serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap())
+            .unwrap(),
+    }
+}
+
+fn migrate(input: &Path, extra: &[&str]) -> (tempfile::TempDir, Bundle) {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("b");
+    hashport()
+        .arg("migrate")
+        .arg(input)
+        .arg("-o")
+        .arg(&dir)
+        .args(["--target-cost", "4", "--quiet"])
+        .args(extra)
+        .assert()
+        .success();
+    let b = bundle(&dir);
+    (out, b)
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    fs::File::create(&p).unwrap().write_all(content).unwrap();
+    p
+}
+
+fn by_id<'a>(users: &'a [Value], id: &str) -> &'a Value {
+    users
+        .iter()
+        .find(|u| u["external_id"] == id)
+        .unwrap_or_else(|| panic!("user {id} not accepted"))
+}
+
+fn lines(rows: &[Value]) -> BTreeSet<u64> {
+    rows.iter()
+        .map(|r| r["source_line"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn sample_export_bundle() {
+    let (_t, b) = migrate(Path::new("fixtures/sample-export.csv"), &[]);
+    let m = &b.manifest["counts"];
+    assert_eq!(m["input"], 16);
+    assert_eq!(
+        m["accepted"].as_u64().unwrap() + m["rejected"].as_u64().unwrap(),
+        16
+    );
+    // A passwordless user and an unusable marker are accepted without a digest.
+    assert!(by_id(&b.users, "u008")["password_digest"].is_null());
+    assert!(by_id(&b.users, "u012")["password_digest"].is_null());
+    assert_eq!(m["without_password"], 2);
+    // Clerk layouts.
+    let grace = by_id(&b.users, "u002");
+    assert_eq!(grace["password_hasher"], "pbkdf2_sha256_django");
+    assert_eq!(grace["upgrade_on_sign_in"], true);
+    assert_eq!(grace["upgrade_reason"], "not_bcrypt");
+    let ada = by_id(&b.users, "u001");
+    assert_eq!(ada["password_hasher"], "bcrypt");
+    assert_eq!(ada["upgrade_reason"], "bcrypt_cost_below_target");
+    assert_eq!(ada["format_confidence"], "certain");
+    assert_eq!(by_id(&b.users, "u004")["format_confidence"], "shape");
+    // Rejects name their line and reason.
+    let reasons: Vec<(u64, &str)> = b
+        .rejects
+        .iter()
+        .map(|r| {
+            (
+                r["source_line"].as_u64().unwrap(),
+                r["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(reasons.contains(&(11, "malformed")), "{reasons:?}");
+    assert!(reasons.contains(&(12, "duplicate_email")), "{reasons:?}");
+    assert!(
+        reasons.contains(&(10, "not_expressible_for_target")),
+        "{reasons:?}"
+    );
+    let dup = b
+        .rejects
+        .iter()
+        .find(|r| r["reason"] == "duplicate_email")
+        .unwrap();
+    assert!(dup["message"].as_str().unwrap().contains("line 2"));
+    // Manifest files and checksums describe what is on disk.
+    for f in b.manifest["files"].as_array().unwrap() {
+        assert_eq!(f["sha256"].as_str().unwrap().len(), 64);
+    }
+}
+
+#[test]
+fn conservation_with_every_kind_of_broken_row() {
+    let t = tempfile::tempdir().unwrap();
+    let mut data = Vec::new();
+    data.extend_from_slice(b"\xEF\xBB\xBFid,email,password\r\n");
+    data.extend_from_slice(format!("1,a@x.com,{BCRYPT_A}\r\n").as_bytes()); // 2 ok
+    data.extend_from_slice(b"2,b@x.com\r\n"); // 3 wrong field count
+    data.extend_from_slice(b"3,c@x.com,\xff\xfe\r\n"); // 4 invalid utf-8
+    data.extend_from_slice(b"4,\"multi\nline@x.com\",\r\n"); // 5-6 quoted newline, no password
+    data.extend_from_slice(format!("5,e@x.com,{}\n", "a".repeat(70 * 1024)).as_bytes()); // 7 too large
+    data.extend_from_slice(b"6,f@x.com,not a hash\n"); // 8 unknown format
+    data.extend_from_slice(format!("1,g@x.com,{BCRYPT_B}\n").as_bytes()); // 9 duplicate id
+    data.extend_from_slice(format!("7,A@X.com,  {MD5}  \n").as_bytes()); // 10 duplicate email
+    data.extend_from_slice(b",,\n"); // 11 no identifier
+    data.extend_from_slice(
+        b"8,h@x.com,$2b$31$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm\n",
+    ); // 12 cap
+    data.extend_from_slice(format!("9,i@x.com,\"  {MD5} \"").as_bytes()); // 13 trimmed, no final newline
+    let p = write(t.path(), "broken.csv", &data);
+    let (_o, b) = migrate(&p, &[]);
+    let users = lines(&b.users);
+    let rejects = lines(&b.rejects);
+    assert!(users.is_disjoint(&rejects));
+    let all: BTreeSet<u64> = users.union(&rejects).copied().collect();
+    assert_eq!(
+        all,
+        [2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13].into_iter().collect()
+    );
+    assert_eq!(users, [2, 5, 13].into_iter().collect());
+    let reason = |line: u64| {
+        b.rejects.iter().find(|r| r["source_line"] == line).unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(reason(3), "malformed_row");
+    assert_eq!(reason(4), "invalid_utf8");
+    assert_eq!(reason(7), "field_too_large");
+    assert_eq!(reason(8), "unknown_format");
+    assert_eq!(reason(9), "duplicate_id");
+    assert_eq!(reason(10), "duplicate_email");
+    assert_eq!(reason(11), "missing_identifier");
+    assert_eq!(reason(12), "work_cap_exceeded");
+    let m = &b.manifest["counts"];
+    assert_eq!(m["input"], 11);
+    assert_eq!(m["accepted"], 3);
+    assert_eq!(m["rejected"], 8);
+    assert_eq!(by_id(&b.users, "9")["password_digest"], MD5);
+}
+
+#[test]
+fn jsonl_json_auth0_and_gzip() {
+    let t = tempfile::tempdir().unwrap();
+    let jsonl = format!(
+        "{{\"user_id\":\"u1\",\"email\":\"a@x.com\",\"password_hash\":\"{BCRYPT_A}\"}}\n\n{{bad json\n[1,2]\n{{\"user_id\":\"u2\",\"email\":\"b@x.com\"}}\n"
+    );
+    let p = write(t.path(), "users.jsonl", jsonl.as_bytes());
+    let (_o, b) = migrate(&p, &[]);
+    assert_eq!(lines(&b.users), [1, 5].into_iter().collect());
+    assert_eq!(lines(&b.rejects), [3, 4].into_iter().collect());
+
+    let arr = format!(
+        "[\n {{\"id\":\"j1\",\"email\":\"a@x.com\",\"password\":\"{DJANGO}\",\"given_name\":\"Ada\"}},\n {{\"id\":\"j2\",\"email\":\"b@x.com\"}},\n 7\n]"
+    );
+    let p = write(t.path(), "users.json", arr.as_bytes());
+    let (_o, b) = migrate(&p, &[]);
+    assert_eq!(lines(&b.users), [1, 2].into_iter().collect());
+    assert_eq!(lines(&b.rejects), [3].into_iter().collect());
+    assert_eq!(by_id(&b.users, "j1")["first_name"], "Ada");
+
+    let auth0 = format!(
+        "{{\"_id\":{{\"$oid\":\"5dea\"}},\"email\":\"a@x.com\",\"passwordHash\":\"{BCRYPT_A}\",\"tenant\":\"t\"}}\n"
+    );
+    let p = write(t.path(), "auth0.ndjson", auth0.as_bytes());
+    let (_o, b) = migrate(&p, &["--from", "auth0"]);
+    assert_eq!(b.users[0]["external_id"], "auth0|5dea");
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("id,email,password\n1,a@x.com,{BCRYPT_A}\n").as_bytes())
+        .unwrap();
+    let p = write(t.path(), "users.csv.gz", &gz.finish().unwrap());
+    let (_o, b) = migrate(&p, &[]);
+    assert_eq!(b.users.len(), 1);
+}
+
+#[test]
+fn firebase_export_with_project_parameters() {
+    let t = tempfile::tempdir().unwrap();
+    let export = r#"{"users":[{"localId":"fb1","email":"u1@x.com","passwordHash":"lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==","salt":"42xEC+ixf3L2lw==","displayName":"U"},{"localId":"fb2","email":"u2@x.com"}]}"#;
+    let p = write(t.path(), "firebase.json", export.as_bytes());
+    // Without the parameters the hash cannot be used: the record is rejected, not lost.
+    let (_o, b) = migrate(
+        &p,
+        &["--from", "firebase", "--format-hint", "scrypt_firebase"],
+    );
+    assert_eq!(b.rejects[0]["reason"], "missing_parameters");
+    assert_eq!(b.users.len(), 1);
+    // A partial set is a usage error.
+    hashport()
+        .args(["migrate", "--dry-run", "--quiet"])
+        .arg(&p)
+        .args(["--firebase-rounds", "8"])
+        .assert()
+        .code(2);
+    let (_o, b) = migrate(
+        &p,
+        &[
+            "--from",
+            "firebase",
+            "--firebase-signer-key",
+            SIGNER,
+            "--firebase-salt-separator",
+            "Bw==",
+            "--firebase-rounds",
+            "8",
+            "--firebase-mem-cost",
+            "14",
+        ],
+    );
+    let u = by_id(&b.users, "fb1");
+    assert_eq!(u["password_hasher"], "scrypt_firebase");
+    assert_eq!(u["format"], "scrypt_firebase");
+    // The digest verifies the README password of the firebase/scrypt vector.
+    hashport()
+        .args(["verify", "--hasher", "scrypt_firebase", "--digest"])
+        .arg(u["password_digest"].as_str().unwrap())
+        .write_stdin("user1password\n")
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn mapping_and_hints() {
+    let t = tempfile::tempdir().unwrap();
+    let csv = format!("login,pw,kind\nann,{MD5},\nbob,{MD5},hex_md5\n");
+    let p = write(t.path(), "m.csv", csv.as_bytes());
+    let (_o, b) = migrate(&p, &["--map", "id=login", "--map", "password=pw"]);
+    assert_eq!(by_id(&b.users, "ann")["format_confidence"], "shape");
+    assert_eq!(
+        by_id(&b.users, "bob")["format_confidence"],
+        "shape",
+        "kind is not a hint column"
+    );
+    let (_o, b) = migrate(
+        &p,
+        &[
+            "--map",
+            "id=login",
+            "--map",
+            "password=pw",
+            "--map",
+            "format=kind",
+        ],
+    );
+    assert_eq!(by_id(&b.users, "bob")["format_confidence"], "hint");
+    let (_o, b) = migrate(
+        &p,
+        &[
+            "--map",
+            "id=login",
+            "--map",
+            "password=pw",
+            "--format-hint",
+            "md5",
+        ],
+    );
+    assert_eq!(by_id(&b.users, "ann")["format_confidence"], "hint");
+    assert_eq!(by_id(&b.users, "ann")["password_hasher"], "md5");
+    // A hint the hash contradicts is a reject, not a guess.
+    let csv = format!("id,password\n1,{BCRYPT_A}\n");
+    let p = write(t.path(), "h.csv", csv.as_bytes());
+    let (_o, b) = migrate(&p, &["--format-hint", "hex_md5"]);
+    assert_eq!(b.rejects[0]["reason"], "hint_mismatch");
+    // Unknown hint: usage error.
+    hashport()
+        .args(["migrate", "--dry-run", "--quiet", "--format-hint", "nope"])
+        .arg(&p)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn clerk_export_round_trips() {
+    let t = tempfile::tempdir().unwrap();
+    let csv = format!(
+        "id,first_name,last_name,username,primary_email_address,password_digest,password_hasher\nuser_1,A,B,ab,a@x.com,{BCRYPT_A},bcrypt\nuser_2,C,D,cd,c@x.com,{MD5},md5\n"
+    );
+    let p = write(t.path(), "clerk.csv", csv.as_bytes());
+    let (_o, b) = migrate(&p, &["--from", "clerk"]);
+    assert_eq!(b.users.len(), 2);
+    assert_eq!(by_id(&b.users, "user_2")["format_confidence"], "hint");
+    assert_eq!(by_id(&b.users, "user_1")["email_address"][0], "a@x.com");
+}
+
+#[test]
+fn output_is_identical_across_job_counts_and_private() {
+    let (t1, _) = migrate(
+        Path::new("fixtures/sample-export.csv"),
+        &["--jobs", "1", "--chunk-size", "3"],
+    );
+    let (t2, _) = migrate(
+        Path::new("fixtures/sample-export.csv"),
+        &["--jobs", "2", "--chunk-size", "3"],
+    );
+    let d1 = t1.path().join("b");
+    let d2 = t2.path().join("b");
+    let mut names: Vec<_> = fs::read_dir(&d1)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(
+        names.contains(&"users-00002.jsonl".to_string()),
+        "{names:?}"
+    );
+    for n in names.iter().filter(|n| n.ends_with(".jsonl")) {
+        assert_eq!(
+            fs::read(d1.join(n)).unwrap(),
+            fs::read(d2.join(n)).unwrap(),
+            "{n}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&d1).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        for n in &names {
+            let mode = fs::metadata(d1.join(n)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{n}");
+        }
+    }
+}
+
+#[test]
+fn non_empty_dir_needs_force_and_failure_leaves_no_manifest() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("b");
+    let run = |input: &Path, force: bool| {
+        let mut c = hashport();
+        c.arg("migrate")
+            .arg(input)
+            .arg("-o")
+            .arg(&dir)
+            .args(["--quiet", "--target-cost", "4"]);
+        if force {
+            c.arg("--force");
+        }
+        c.assert()
+    };
+    run(Path::new("fixtures/sample-export.csv"), false).success();
+    run(Path::new("fixtures/sample-export.csv"), false).code(2);
+    // A truncated gzip fails loudly and the re-used directory has no manifest.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 0..2000 {
+        gz.write_all(format!("{i},u{i}@x.com,{MD5}\n").as_bytes())
+            .unwrap();
+    }
+    let full = gz.finish().unwrap();
+    let mut bytes = b"".to_vec();
+    bytes.extend_from_slice(&full[..full.len() / 2]);
+    let p = write(t.path(), "cut.csv.gz", &bytes);
+    run(&p, true).code(1);
+    assert!(!dir.join("manifest.json").exists());
+}
+
+#[test]
+fn stdout_mode_and_max_rejects() {
+    let t = tempfile::tempdir().unwrap();
+    let csv = format!("id,email,password\n1,a@x.com,{BCRYPT_A}\n2,b@x.com,garbage\n");
+    let p = write(t.path(), "s.csv", csv.as_bytes());
+    let rej = t.path().join("rej.jsonl");
+    let out = hashport()
+        .args(["migrate", "--stdout", "--quiet", "--rejects"])
+        .arg(&rej)
+        .arg("-")
+        .write_stdin(fs::read(&p).unwrap())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let users: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(users.len(), 1);
+    assert_eq!(read_jsonl(&rej).len(), 1);
+    let out = hashport()
+        .args(["migrate", "--stdout", "--quiet", "--output-format", "csv"])
+        .arg(&p)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("source_line,external_id,"));
+    assert_eq!(text.lines().count(), 2);
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("unknown_format"));
+    hashport()
+        .args(["migrate", "--dry-run", "--quiet", "--max-rejects", "0"])
+        .arg(&p)
+        .assert()
+        .code(3);
+    hashport()
+        .args(["migrate", "--dry-run", "--quiet", "--max-rejects", "50%"])
+        .arg(&p)
+        .assert()
+        .success();
+}
+
+#[test]
+fn plaintext_column_is_hashed_and_never_written() {
+    let t = tempfile::tempdir().unwrap();
+    let secret = "correct horse battery staple";
+    let csv = format!("id,email,clear\n1,a@x.com,{secret}\n");
+    let p = write(t.path(), "p.csv", csv.as_bytes());
+    let out = t.path().join("b");
+    let assert = hashport()
+        .arg("migrate")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .args(["--plaintext-column", "clear", "--target-cost", "4"])
+        .assert()
+        .success();
+    let o = assert.get_output();
+    assert!(!String::from_utf8_lossy(&o.stdout).contains(secret));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains(secret));
+    for e in fs::read_dir(&out).unwrap() {
+        let text = fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!text.contains(secret));
+    }
+    let b = bundle(&out);
+    let digest = b.users[0]["password_digest"].as_str().unwrap();
+    assert!(digest.starts_with("$2b$04$"));
+    hashport()
+        .args(["verify", "--format", "bcrypt", "--digest", digest])
+        .write_stdin(secret)
+        .assert()
+        .code(0);
+}
