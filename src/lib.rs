@@ -18,6 +18,7 @@ pub mod scheme;
 
 pub use caps::WorkCaps;
 pub use scheme::{identify, parse, HashError, ParseContext, Reason, StoredHash};
+pub mod bench;
 pub mod bundle;
 pub mod pipeline;
 pub mod policy;

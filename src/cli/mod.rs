@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod caps_args;
 mod check;
 mod formats;
@@ -30,6 +31,8 @@ enum Command {
     Verify(verify::Args),
     /// Verify known test accounts (CSV external_id,password) against a bundle before cutover.
     Check(check::Args),
+    /// Hashing throughput per scheme at reference parameters, and migrate rows/s.
+    Bench(bench::Args),
     /// List every supported format: id, family, Clerk name, example.
     Formats(formats::Args),
 }
@@ -59,6 +62,7 @@ pub fn run() -> ExitCode {
         Command::Migrate(a) => migrate::run(*a),
         Command::Formats(a) => formats::run(a),
         Command::Check(a) => check::run(a),
+        Command::Bench(a) => bench::run(a),
     };
     ExitCode::from(code)
 }
