@@ -1,3 +1,0 @@
-//! (being written)
-
-pub static SCHEMES: &[&dyn super::Scheme] = &[];

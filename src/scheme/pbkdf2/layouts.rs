@@ -1,0 +1,845 @@
+//! Each format's string layout: a cheap claim, parse (text to value) and render (value to
+//! text). The parse and render of one layout sit side by side so they stay inverses.
+
+use std::borrow::Cow;
+
+use super::{Layout, Pbkdf2Value, Prf};
+use crate::encoding::{self, DecodeError};
+use crate::scheme::util::{parse_decimal, truncate};
+use crate::scheme::{Claim, HashError, ParseContext, Reason};
+
+const DJANGO_SHA256: &str = "pbkdf2_sha256$";
+const DJANGO_SHA1: &str = "pbkdf2_sha1$";
+const PASSLIB_SHA1: &str = "$pbkdf2$";
+const PASSLIB_SHA256: &str = "$pbkdf2-sha256$";
+const PASSLIB_SHA512: &str = "$pbkdf2-sha512$";
+const ATLASSIAN: &str = "{PKCS5S2}";
+/// Spring's `pbkdf2` id: up to 5.7 the only one, then kept for `defaultsForSpringSecurity_v5_5`.
+const SPRING_V5_5: &str = "{pbkdf2}";
+const SPRING_V5_8: &str = "{pbkdf2@SpringSecurity_v5_8}";
+const CLERK_SHA512: &str = "pbkdf2_sha512$";
+const CLERK_SHA512_HEX: &str = "pbkdf2_sha512_hex$";
+
+/// Atlassian `{PKCS5S2}`: fixed, not stored (passlib `atlassian_pbkdf2_sha1`).
+const ATLASSIAN_ITERATIONS: u32 = 10_000;
+const ATLASSIAN_SALT_LEN: usize = 16;
+/// ASP.NET Identity v2 (`PasswordHasher.HashPasswordV2`): SHA-1, 1000 iterations, 128-bit
+/// salt, 256-bit subkey after a 0x00 marker.
+const ASPNET_V2_ITERATIONS: u32 = 1000;
+const ASPNET_V2_SALT_LEN: usize = 16;
+const ASPNET_V2_LEN: usize = 1 + 16 + 32;
+/// ASP.NET Identity v3 header: marker, PRF, iterations, salt length.
+const ASPNET_V3_HEADER_LEN: usize = 13;
+/// `VerifyHashedPasswordV3` refuses salts and subkeys shorter than 128 bits.
+const ASPNET_V3_MIN_LEN: usize = 16;
+/// The longest string the v3 shape claims without a hint (salt + subkey up to ~750 bytes):
+/// keeps claiming cheap on arbitrary input.
+const ASPNET_V3_MAX_CHARS: usize = 1024;
+/// Spring `Pbkdf2PasswordEncoder`: 256-bit hash width in both default sets.
+const SPRING_KEY_LEN: usize = 32;
+
+impl Layout {
+    /// A cheap look at `s`: prefixes, lengths, and for the prefix-less ASP.NET blobs a
+    /// decode of at most [`ASPNET_V3_MAX_CHARS`] characters.
+    pub(super) fn claim(self, s: &str) -> Option<Claim> {
+        let prefixed = |prefix: &str, claim: Claim| s.starts_with(prefix).then_some(claim);
+        match self {
+            Layout::DjangoSha256 => prefixed(DJANGO_SHA256, Claim::Default),
+            Layout::DjangoSha1 => prefixed(DJANGO_SHA1, Claim::Default),
+            Layout::PasslibSha1 => passlib_claim(s, PASSLIB_SHA1),
+            Layout::PasslibSha256 => passlib_claim(s, PASSLIB_SHA256),
+            Layout::PasslibSha512 => passlib_claim(s, PASSLIB_SHA512),
+            Layout::Phc => phc_claim(s),
+            Layout::Werkzeug => {
+                (s.starts_with("pbkdf2:") || s.starts_with("pbkdf2$")).then_some(Claim::Certain)
+            }
+            Layout::Atlassian => prefixed(ATLASSIAN, Claim::Certain),
+            Layout::AspnetV2 => aspnet_v2_shape(s).then_some(Claim::Shape),
+            Layout::AspnetV3 => aspnet_v3_shape(s).then_some(Claim::Shape),
+            Layout::Colon => colon_shape(s).then_some(Claim::Certain),
+            Layout::Spring => {
+                (s.starts_with(SPRING_V5_5) || s.starts_with("{pbkdf2@")).then_some(Claim::Certain)
+            }
+            Layout::ClerkSha256 => prefixed(DJANGO_SHA256, Claim::Alternative),
+            Layout::ClerkSha1 => prefixed(DJANGO_SHA1, Claim::Alternative),
+            Layout::ClerkSha512 => prefixed(CLERK_SHA512, Claim::Alternative),
+            Layout::ClerkSha512Hex => prefixed(CLERK_SHA512_HEX, Claim::Alternative),
+        }
+    }
+
+    pub(super) fn parse(self, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+        let f = self.id();
+        match self {
+            Layout::DjangoSha256 => parse_django(f, s, ctx, DJANGO_SHA256, Prf::Sha256),
+            Layout::DjangoSha1 => parse_django(f, s, ctx, DJANGO_SHA1, Prf::Sha1),
+            Layout::PasslibSha1 => parse_passlib(f, s, ctx, PASSLIB_SHA1, Prf::Sha1),
+            Layout::PasslibSha256 => parse_passlib(f, s, ctx, PASSLIB_SHA256, Prf::Sha256),
+            Layout::PasslibSha512 => parse_passlib(f, s, ctx, PASSLIB_SHA512, Prf::Sha512),
+            Layout::Phc => parse_phc(f, s, ctx),
+            Layout::Werkzeug => parse_werkzeug(f, s, ctx),
+            Layout::Atlassian => parse_atlassian(f, s, ctx),
+            Layout::AspnetV2 => parse_aspnet_v2(f, s, ctx),
+            Layout::AspnetV3 => parse_aspnet_v3(f, s, ctx),
+            Layout::Colon => parse_colon(f, s, ctx),
+            Layout::Spring => parse_spring(f, s, ctx),
+            Layout::ClerkSha256 => parse_clerk_sha256(f, s, ctx),
+            Layout::ClerkSha1 => parse_clerk_sha1(f, s, ctx),
+            Layout::ClerkSha512 => parse_clerk_sha512(f, s, ctx),
+            Layout::ClerkSha512Hex => parse_clerk_sha512_hex(f, s, ctx),
+        }
+    }
+
+    /// The value written in this layout. Only called with values this layout parsed, or
+    /// (for the Clerk layouts) with any value: those write salt and key as bytes.
+    pub(super) fn render(self, v: &Pbkdf2Value) -> String {
+        match self {
+            Layout::DjangoSha256 => render_django(DJANGO_SHA256, v),
+            Layout::DjangoSha1 => render_django(DJANGO_SHA1, v),
+            Layout::PasslibSha1 => render_passlib(PASSLIB_SHA1, v),
+            Layout::PasslibSha256 => render_passlib(PASSLIB_SHA256, v),
+            Layout::PasslibSha512 => render_passlib(PASSLIB_SHA512, v),
+            Layout::Phc => render_phc(v),
+            Layout::Werkzeug => render_werkzeug(v),
+            Layout::Atlassian => render_atlassian(v),
+            Layout::AspnetV2 => render_aspnet_v2(v),
+            Layout::AspnetV3 => render_aspnet_v3(v),
+            Layout::Colon => render_colon(v),
+            Layout::Spring => render_spring(v),
+            Layout::ClerkSha256 => render_clerk_sha256(v),
+            Layout::ClerkSha1 => render_clerk_sha1(v),
+            Layout::ClerkSha512 => render_clerk_sha512(v),
+            Layout::ClerkSha512Hex => render_clerk_sha512_hex(v),
+        }
+    }
+}
+
+// ---- shared field helpers -------------------------------------------------------------
+
+fn strip<'a>(format: &str, s: &'a str, prefix: &str) -> Result<&'a str, HashError> {
+    s.strip_prefix(prefix)
+        .ok_or_else(|| HashError::malformed(format, "prefix", format!("must be {prefix:?}")))
+}
+
+/// Split `s` into exactly `N` fields; `shape` shows the expected layout in the error.
+fn split_exact<'a, const N: usize>(
+    format: &str,
+    s: &'a str,
+    sep: char,
+    shape: &str,
+) -> Result<[&'a str; N], HashError> {
+    let fields: Vec<&str> = s.split(sep).collect();
+    let found = fields.len();
+    fields.try_into().map_err(|_| {
+        HashError::malformed(
+            format,
+            "layout",
+            format!("must be {shape} ({N} fields after the prefix, found {found})"),
+        )
+    })
+}
+
+/// A decimal iteration count that fits PBKDF2's 32-bit counter (zero is refused by
+/// [`Pbkdf2Value::new`]).
+fn iterations(format: &str, field: &str, s: &str) -> Result<u32, HashError> {
+    let n = parse_decimal(format, field, s)?;
+    u32::try_from(n)
+        .map_err(|_| HashError::malformed(format, field, format!("{n} exceeds 4294967295")))
+}
+
+fn decoded(
+    format: &str,
+    field: &str,
+    dialect: &str,
+    result: Result<Vec<u8>, DecodeError>,
+) -> Result<Vec<u8>, HashError> {
+    result.map_err(|e| HashError::malformed(format, field, format!("is not {dialect}: {e}")))
+}
+
+fn std_b64(format: &str, field: &str, s: &str) -> Result<Vec<u8>, HashError> {
+    decoded(
+        format,
+        field,
+        "padded standard base64",
+        encoding::std_decode(s),
+    )
+}
+
+fn hex(format: &str, field: &str, s: &str) -> Result<Vec<u8>, HashError> {
+    decoded(format, field, "hex", encoding::hex_decode(s))
+}
+
+fn exact_len(format: &str, field: &str, bytes: &[u8], want: usize) -> Result<(), HashError> {
+    if bytes.len() == want {
+        Ok(())
+    } else {
+        Err(HashError::malformed(
+            format,
+            field,
+            format!("must decode to {want} bytes, found {}", bytes.len()),
+        ))
+    }
+}
+
+/// A salt some formats keep as text. It came from a `&str`, so it is always UTF-8.
+fn salt_text(v: &Pbkdf2Value) -> Cow<'_, str> {
+    String::from_utf8_lossy(&v.salt)
+}
+
+fn unsupported(format: &str, what: impl std::fmt::Display) -> HashError {
+    HashError::new(Reason::UnsupportedVariant, format!("{format}: {what}"))
+}
+
+// ---- Django: pbkdf2_sha256$<iter>$<salt text>$<std b64> --------------------------------
+
+fn parse_django(
+    format: &str,
+    s: &str,
+    ctx: &ParseContext,
+    prefix: &str,
+    prf: Prf,
+) -> Result<Pbkdf2Value, HashError> {
+    let rest = strip(format, s, prefix)?;
+    let [iter, salt, hash] = split_exact(
+        format,
+        rest,
+        '$',
+        &format!("{prefix}<iterations>$<salt>$<base64 hash>"),
+    )?;
+    let iterations = iterations(format, "iterations", iter)?;
+    // Django hashes the salt text as it is: never decode it.
+    let dk = std_b64(format, "hash", hash)?;
+    exact_len(format, "hash", &dk, prf.output_len())?;
+    Pbkdf2Value::new(format, ctx, prf, iterations, salt.as_bytes().to_vec(), dk)
+}
+
+fn render_django(prefix: &str, v: &Pbkdf2Value) -> String {
+    format!(
+        "{prefix}{}${}${}",
+        v.iterations,
+        salt_text(v),
+        encoding::std_encode(&v.dk)
+    )
+}
+
+// ---- passlib MCF: $pbkdf2-sha256$<iter>$<ab64 salt>$<ab64> -----------------------------
+
+/// passlib's MCF form and the PHC form share `$pbkdf2…$`: MCF iff the params field is
+/// not `key=value` (RustCrypto `pbkdf2/src/mcf.rs` draws the same line).
+fn passlib_claim(s: &str, prefix: &str) -> Option<Claim> {
+    let params = s.strip_prefix(prefix)?.split('$').next()?;
+    (!params.contains('=')).then_some(Claim::Certain)
+}
+
+fn parse_passlib(
+    format: &str,
+    s: &str,
+    ctx: &ParseContext,
+    prefix: &str,
+    prf: Prf,
+) -> Result<Pbkdf2Value, HashError> {
+    let rest = strip(format, s, prefix)?;
+    let [iter, salt, hash] = split_exact(
+        format,
+        rest,
+        '$',
+        &format!("{prefix}<rounds>$<ab64 salt>$<ab64 hash>"),
+    )?;
+    let iterations = iterations(format, "rounds", iter)?;
+    let salt = decoded(format, "salt", "ab64", encoding::ab64_decode(salt))?;
+    let dk = decoded(format, "hash", "ab64", encoding::ab64_decode(hash))?;
+    exact_len(format, "hash", &dk, prf.output_len())?;
+    Pbkdf2Value::new(format, ctx, prf, iterations, salt, dk)
+}
+
+fn render_passlib(prefix: &str, v: &Pbkdf2Value) -> String {
+    format!(
+        "{prefix}{}${}${}",
+        v.iterations,
+        encoding::ab64_encode(&v.salt),
+        encoding::ab64_encode(&v.dk)
+    )
+}
+
+// ---- PHC: $pbkdf2[-sha256|-sha512]$i=<iter>,l=<len>$<b64 salt>$<b64> --------------------
+
+fn phc_claim(s: &str) -> Option<Claim> {
+    let rest = s.strip_prefix("$pbkdf2")?;
+    // `$pbkdf2$…` (SHA-1) or `$pbkdf2-<digest>$…`; the params field carries `=`.
+    let after_ident = match rest.strip_prefix('$') {
+        Some(r) => r,
+        None => rest.strip_prefix('-')?.split_once('$')?.1,
+    };
+    let params = after_ident.split('$').next()?;
+    params.contains('=').then_some(Claim::Certain)
+}
+
+fn phc_ident(prf: Prf) -> &'static str {
+    match prf {
+        Prf::Sha1 => "pbkdf2",
+        Prf::Sha256 => "pbkdf2-sha256",
+        Prf::Sha512 => "pbkdf2-sha512",
+    }
+}
+
+fn parse_phc(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let rest = strip(format, s, "$")?;
+    let [ident, params, salt, hash] = split_exact(
+        format,
+        rest,
+        '$',
+        "$pbkdf2-sha256$i=<iterations>,l=<length>$<salt>$<hash>",
+    )?;
+    let prf = match ident {
+        "pbkdf2" => Prf::Sha1,
+        "pbkdf2-sha256" => Prf::Sha256,
+        "pbkdf2-sha512" => Prf::Sha512,
+        other if other.starts_with("pbkdf2-") => {
+            return Err(unsupported(
+                format,
+                format!(
+                    "algorithm {:?} is not supported (pbkdf2, pbkdf2-sha256, pbkdf2-sha512 are)",
+                    truncate(other, 24)
+                ),
+            ))
+        }
+        other => {
+            return Err(HashError::malformed(
+                format,
+                "algorithm",
+                format!(
+                    "must be pbkdf2[-sha256|-sha512], found {:?}",
+                    truncate(other, 24)
+                ),
+            ))
+        }
+    };
+    let (iterations, declared_len) = phc_params(format, params)?;
+    let salt = decoded(
+        format,
+        "salt",
+        "unpadded standard base64",
+        encoding::std_nopad_decode(salt),
+    )?;
+    let dk = decoded(
+        format,
+        "hash",
+        "unpadded standard base64",
+        encoding::std_nopad_decode(hash),
+    )?;
+    if let Some(l) = declared_len.filter(|&l| l != dk.len() as u64) {
+        return Err(HashError::malformed(
+            format,
+            "l",
+            format!("says {l} bytes but the hash decodes to {}", dk.len()),
+        ));
+    }
+    Pbkdf2Value::new(format, ctx, prf, iterations, salt, dk)
+}
+
+/// `i=<iterations>` optionally followed by `,l=<key length>`, in that order.
+fn phc_params(format: &str, params: &str) -> Result<(u32, Option<u64>), HashError> {
+    let bad = || {
+        HashError::malformed(
+            format,
+            "params",
+            "must be i=<iterations> or i=<iterations>,l=<key length>",
+        )
+    };
+    let (i, l) = match params.split_once(',') {
+        Some((i, l)) => (i, Some(l)),
+        None => (params, None),
+    };
+    let iterations = iterations(format, "i", i.strip_prefix("i=").ok_or_else(bad)?)?;
+    let length = match l {
+        Some(l) => Some(parse_decimal(
+            format,
+            "l",
+            l.strip_prefix("l=").ok_or_else(bad)?,
+        )?),
+        None => None,
+    };
+    Ok((iterations, length))
+}
+
+fn render_phc(v: &Pbkdf2Value) -> String {
+    format!(
+        "${}$i={},l={}${}${}",
+        phc_ident(v.prf),
+        v.iterations,
+        v.dk.len(),
+        encoding::std_nopad_encode(&v.salt),
+        encoding::std_nopad_encode(&v.dk)
+    )
+}
+
+// ---- Werkzeug: pbkdf2:<hashname>:<iter>$<salt text>$<hex> ------------------------------
+
+fn parse_werkzeug(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let [method, salt, hash] = split_exact(
+        format,
+        s,
+        '$',
+        "pbkdf2:<hash name>:<iterations>$<salt>$<hex hash>",
+    )?;
+    let mut args = method.split(':');
+    if args.next() != Some("pbkdf2") {
+        return Err(HashError::malformed(
+            format,
+            "method",
+            "must start with pbkdf2",
+        ));
+    }
+    let (name, iter) = (args.next(), args.next());
+    if args.next().is_some() {
+        return Err(HashError::malformed(
+            format,
+            "method",
+            "must be pbkdf2:<hash name>:<iterations>",
+        ));
+    }
+    // Werkzeug hands the name to hashlib, which ignores case; it writes lower case.
+    let name = name.unwrap_or("sha256").to_ascii_lowercase();
+    let Some(prf) = Prf::from_name(&name) else {
+        if !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(unsupported(
+                format,
+                format!(
+                    "hash name {:?} is not supported (sha1, sha256, sha512 are)",
+                    truncate(&name, 24)
+                ),
+            ));
+        }
+        return Err(HashError::malformed(
+            format,
+            "hash name",
+            format!("is not a hashlib name: {:?}", truncate(&name, 24)),
+        ));
+    };
+    let Some(iter) = iter else {
+        return Err(HashError::new(
+            Reason::MissingParameters,
+            format!(
+                "{format}: iteration count absent: Werkzeug used its own version's default \
+                 (260000 in 2.0-2.2, 600000 in 2.3-3.0, 1000000 in 3.1); give the count by \
+                 rewriting the method as pbkdf2:{name}:<iterations>"
+            ),
+        ));
+    };
+    let iterations = iterations(format, "iterations", iter)?;
+    // Werkzeug compares the hex text, so only its own lower-case output can ever match.
+    if let Some(c) = hash.chars().find(|c| c.is_ascii_uppercase()) {
+        return Err(HashError::malformed(
+            format,
+            "hash",
+            format!("must be lower-case hex, found {c:?}"),
+        ));
+    }
+    let dk = hex(format, "hash", hash)?;
+    exact_len(format, "hash", &dk, prf.output_len())?;
+    Pbkdf2Value::new(format, ctx, prf, iterations, salt.as_bytes().to_vec(), dk)
+}
+
+fn render_werkzeug(v: &Pbkdf2Value) -> String {
+    format!(
+        "pbkdf2:{}:{}${}${}",
+        v.prf.name(),
+        v.iterations,
+        salt_text(v),
+        encoding::hex_encode(&v.dk)
+    )
+}
+
+// ---- Atlassian: {PKCS5S2} + b64(salt 16 ‖ key 32) --------------------------------------
+
+fn parse_atlassian(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let blob = std_b64(format, "payload", strip(format, s, ATLASSIAN)?)?;
+    exact_len(format, "payload", &blob, ATLASSIAN_SALT_LEN + 32)?;
+    let (salt, dk) = blob.split_at(ATLASSIAN_SALT_LEN);
+    Pbkdf2Value::new(
+        format,
+        ctx,
+        Prf::Sha1,
+        ATLASSIAN_ITERATIONS,
+        salt.to_vec(),
+        dk.to_vec(),
+    )
+}
+
+fn render_atlassian(v: &Pbkdf2Value) -> String {
+    format!(
+        "{ATLASSIAN}{}",
+        encoding::std_encode(&[&v.salt[..], &v.dk].concat())
+    )
+}
+
+// ---- ASP.NET Identity v2: b64(0x00 ‖ salt 16 ‖ subkey 32) ------------------------------
+
+fn aspnet_v2_shape(s: &str) -> bool {
+    // 49 bytes are 68 characters ending "=="; a leading 0x00 byte makes the first "A".
+    s.len() == 68
+        && s.starts_with('A')
+        && s.ends_with("==")
+        && encoding::std_decode(s).is_ok_and(|b| b.first() == Some(&0))
+}
+
+fn parse_aspnet_v2(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let blob = std_b64(format, "payload", s)?;
+    exact_len(format, "payload", &blob, ASPNET_V2_LEN)?;
+    let Some((&0, rest)) = blob.split_first() else {
+        return Err(HashError::malformed(
+            format,
+            "format marker",
+            "must be 0x00",
+        ));
+    };
+    let (salt, dk) = rest.split_at(ASPNET_V2_SALT_LEN);
+    Pbkdf2Value::new(
+        format,
+        ctx,
+        Prf::Sha1,
+        ASPNET_V2_ITERATIONS,
+        salt.to_vec(),
+        dk.to_vec(),
+    )
+}
+
+fn render_aspnet_v2(v: &Pbkdf2Value) -> String {
+    encoding::std_encode(&[&[0u8][..], &v.salt, &v.dk].concat())
+}
+
+// ---- ASP.NET Identity v3: b64(0x01 ‖ prf ‖ iter ‖ salt len ‖ salt ‖ subkey) -------------
+
+/// The v3 header fields (PRF code, iterations, salt length) and the bytes after it.
+fn aspnet_v3_header(blob: &[u8]) -> Option<(u32, u32, usize, &[u8])> {
+    let (header, body) = blob.split_at_checked(ASPNET_V3_HEADER_LEN)?;
+    let word = |at: usize| {
+        header
+            .get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map(u32::from_be_bytes)
+    };
+    if header.first() != Some(&1) {
+        return None;
+    }
+    Some((word(1)?, word(5)?, word(9)? as usize, body))
+}
+
+fn aspnet_v3_shape(s: &str) -> bool {
+    // 0x01 then a PRF code below 16 always encodes as "AQAAAA".
+    if s.len() > ASPNET_V3_MAX_CHARS || s.len() % 4 != 0 || !s.starts_with("AQAAAA") {
+        return false;
+    }
+    let Ok(blob) = encoding::std_decode(s) else {
+        return false;
+    };
+    // The salt must fit; an unknown PRF code is still claimed so parse can name it.
+    aspnet_v3_header(&blob).is_some_and(|(_, _, salt_len, body)| salt_len <= body.len())
+}
+
+fn aspnet_v3_prf_code(prf: Prf) -> u32 {
+    match prf {
+        Prf::Sha1 => 0,
+        Prf::Sha256 => 1,
+        Prf::Sha512 => 2,
+    }
+}
+
+fn parse_aspnet_v3(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let blob = std_b64(format, "payload", s)?;
+    let Some((prf_code, iterations, salt_len, body)) = aspnet_v3_header(&blob) else {
+        return Err(HashError::malformed(
+            format,
+            "header",
+            "must be 0x01 followed by PRF, iteration count and salt length (13 bytes)",
+        ));
+    };
+    let prf = match prf_code {
+        0 => Prf::Sha1,
+        1 => Prf::Sha256,
+        2 => Prf::Sha512,
+        n => {
+            return Err(unsupported(
+                format,
+                format!("PRF code {n} is not 0 (SHA-1), 1 (SHA-256) or 2 (SHA-512)"),
+            ))
+        }
+    };
+    // ASP.NET reads the count as a signed int: larger values never verify there.
+    if iterations > i32::MAX as u32 {
+        return Err(HashError::malformed(
+            format,
+            "iterations",
+            format!("{iterations} exceeds 2147483647"),
+        ));
+    }
+    if salt_len < ASPNET_V3_MIN_LEN {
+        return Err(HashError::malformed(
+            format,
+            "salt length",
+            format!("{salt_len} is below the 16 bytes ASP.NET requires"),
+        ));
+    }
+    let Some((salt, dk)) = body.split_at_checked(salt_len) else {
+        return Err(HashError::malformed(
+            format,
+            "salt length",
+            format!(
+                "{salt_len} exceeds the {} bytes after the header",
+                body.len()
+            ),
+        ));
+    };
+    if dk.len() < ASPNET_V3_MIN_LEN {
+        return Err(HashError::malformed(
+            format,
+            "subkey",
+            format!("is {} bytes, below the 16 ASP.NET requires", dk.len()),
+        ));
+    }
+    // The subkey is "the rest of the payload", so bytes appended after it are read as a
+    // longer subkey that can never verify. ASP.NET writes 128/256/512-bit subkeys: refuse
+    // lengths that are not whole 32-bit words (`VerifyHashedPassword_FailureCases`).
+    if dk.len() % 4 != 0 {
+        return Err(HashError::malformed(
+            format,
+            "subkey",
+            format!(
+                "is {} bytes, not a whole number of 32-bit words (data after the subkey?)",
+                dk.len()
+            ),
+        ));
+    }
+    Pbkdf2Value::new(format, ctx, prf, iterations, salt.to_vec(), dk.to_vec())
+}
+
+fn render_aspnet_v3(v: &Pbkdf2Value) -> String {
+    let mut blob = Vec::with_capacity(ASPNET_V3_HEADER_LEN + v.salt.len() + v.dk.len());
+    blob.push(1);
+    blob.extend_from_slice(&aspnet_v3_prf_code(v.prf).to_be_bytes());
+    blob.extend_from_slice(&v.iterations.to_be_bytes());
+    // Salt length fitted in a u32 when parsed.
+    blob.extend_from_slice(&(v.salt.len() as u32).to_be_bytes());
+    blob.extend_from_slice(&v.salt);
+    blob.extend_from_slice(&v.dk);
+    encoding::std_encode(&blob)
+}
+
+// ---- colon: <alg>:<iter>:<b64 salt>:<b64 key> ------------------------------------------
+
+fn colon_shape(s: &str) -> bool {
+    let Some((alg, rest)) = s.split_once(':') else {
+        return false;
+    };
+    Prf::from_name(alg).is_some()
+        && rest
+            .split_once(':')
+            .is_some_and(|(iter, _)| !iter.is_empty() && iter.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn parse_colon(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let [alg, iter, salt, hash] = split_exact(
+        format,
+        s,
+        ':',
+        "<sha1|sha256|sha512>:<iterations>:<base64 salt>:<base64 hash>",
+    )?;
+    let Some(prf) = Prf::from_name(alg) else {
+        return Err(HashError::malformed(
+            format,
+            "algorithm",
+            format!(
+                "must be sha1, sha256 or sha512, found {:?}",
+                truncate(alg, 24)
+            ),
+        ));
+    };
+    let iterations = iterations(format, "iterations", iter)?;
+    let salt = std_b64(format, "salt", salt)?;
+    let dk = std_b64(format, "hash", hash)?;
+    Pbkdf2Value::new(format, ctx, prf, iterations, salt, dk)
+}
+
+fn render_colon(v: &Pbkdf2Value) -> String {
+    format!(
+        "{}:{}:{}:{}",
+        v.prf.name(),
+        v.iterations,
+        encoding::std_encode(&v.salt),
+        encoding::std_encode(&v.dk)
+    )
+}
+
+// ---- Spring: {pbkdf2} + hex(salt ‖ key) ------------------------------------------------
+
+fn parse_spring(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    // Spring stores neither PRF nor iterations: the encoder id names a set of defaults
+    // (`Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_5` / `_v5_8`).
+    let (prf, iterations, salt_len, payload) = if let Some(p) = s.strip_prefix(SPRING_V5_8) {
+        (Prf::Sha256, 310_000, 16, p)
+    } else if let Some(p) = s.strip_prefix(SPRING_V5_5) {
+        (Prf::Sha1, 185_000, 8, p)
+    } else if s.starts_with("{pbkdf2@") {
+        return Err(unsupported(
+            format,
+            "encoder id is not {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}: its defaults are unknown",
+        ));
+    } else {
+        return Err(HashError::malformed(
+            format,
+            "prefix",
+            "must be {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}",
+        ));
+    };
+    let blob = hex(format, "payload", payload)?;
+    exact_len(format, "payload", &blob, salt_len + SPRING_KEY_LEN)?;
+    let (salt, dk) = blob.split_at(salt_len);
+    Pbkdf2Value::new(format, ctx, prf, iterations, salt.to_vec(), dk.to_vec())
+}
+
+fn render_spring(v: &Pbkdf2Value) -> String {
+    let prefix = if v.prf == Prf::Sha256 {
+        SPRING_V5_8
+    } else {
+        SPRING_V5_5
+    };
+    format!(
+        "{prefix}{}",
+        encoding::hex_encode(&[&v.salt[..], &v.dk].concat())
+    )
+}
+
+// ---- Clerk layouts (import-targets.md §1.2) --------------------------------------------
+
+/// Clerk generic `pbkdf2_sha256`: same prefix as Django, but the salt is base64-decoded.
+fn parse_clerk_sha256(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let rest = strip(format, s, DJANGO_SHA256)?;
+    let [iter, salt, hash] = split_exact(
+        format,
+        rest,
+        '$',
+        "pbkdf2_sha256$<iterations>$<base64 salt>$<base64 hash>",
+    )?;
+    let iterations = iterations(format, "iterations", iter)?;
+    let salt = std_b64(format, "salt", salt)?;
+    let dk = std_b64(format, "hash", hash)?;
+    Pbkdf2Value::new(format, ctx, Prf::Sha256, iterations, salt, dk)
+}
+
+fn render_clerk_sha256(v: &Pbkdf2Value) -> String {
+    format!(
+        "{DJANGO_SHA256}{}${}${}",
+        v.iterations,
+        encoding::std_encode(&v.salt),
+        encoding::std_encode(&v.dk)
+    )
+}
+
+/// Clerk `pbkdf2_sha1`: `…$<salt>$<hex hash>` or `…$<hex salt>$<hex hash>$<key length>`.
+/// Clerk reads the salt as hex when it is valid hex, else as its raw text.
+fn parse_clerk_sha1(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let rest = strip(format, s, DJANGO_SHA1)?;
+    let fields: Vec<&str> = rest.split('$').collect();
+    let (iter, salt, hash, key_len) = match fields[..] {
+        [iter, salt, hash] => (iter, salt, hash, None),
+        [iter, salt, hash, key_len] => (iter, salt, hash, Some(key_len)),
+        _ => {
+            return Err(HashError::malformed(
+                format,
+                "layout",
+                format!(
+                    "must be pbkdf2_sha1$<iterations>$<salt>$<hex hash>[$<key length>] \
+                     (3 or 4 fields after the prefix, found {})",
+                    fields.len()
+                ),
+            ))
+        }
+    };
+    let iterations = iterations(format, "iterations", iter)?;
+    let salt = encoding::hex_decode(salt).unwrap_or_else(|_| salt.as_bytes().to_vec());
+    let dk = hex(format, "hash", hash)?;
+    // The key length tells Clerk how much to derive; anything but the hash's own length
+    // could never match.
+    if let Some(key_len) = key_len {
+        let n = parse_decimal(format, "key length", key_len)?;
+        if n != dk.len() as u64 {
+            return Err(HashError::malformed(
+                format,
+                "key length",
+                format!("is {n} but the hash is {} bytes", dk.len()),
+            ));
+        }
+    }
+    Pbkdf2Value::new(format, ctx, Prf::Sha1, iterations, salt, dk)
+}
+
+fn render_clerk_sha1(v: &Pbkdf2Value) -> String {
+    format!(
+        "{DJANGO_SHA1}{}${}${}${}",
+        v.iterations,
+        encoding::hex_encode(&v.salt),
+        encoding::hex_encode(&v.dk),
+        v.dk.len()
+    )
+}
+
+/// Clerk `pbkdf2_sha512`: salt is an "unencoded string literal", hash hex.
+fn parse_clerk_sha512(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let rest = strip(format, s, CLERK_SHA512)?;
+    let [iter, salt, hash] = split_exact(
+        format,
+        rest,
+        '$',
+        "pbkdf2_sha512$<iterations>$<salt>$<hex hash>",
+    )?;
+    let iterations = iterations(format, "iterations", iter)?;
+    let dk = hex(format, "hash", hash)?;
+    Pbkdf2Value::new(
+        format,
+        ctx,
+        Prf::Sha512,
+        iterations,
+        salt.as_bytes().to_vec(),
+        dk,
+    )
+}
+
+fn render_clerk_sha512(v: &Pbkdf2Value) -> String {
+    format!(
+        "{CLERK_SHA512}{}${}${}",
+        v.iterations,
+        salt_text(v),
+        encoding::hex_encode(&v.dk)
+    )
+}
+
+/// Clerk `pbkdf2_sha512_hex`: salt and hash both hex.
+fn parse_clerk_sha512_hex(
+    format: &str,
+    s: &str,
+    ctx: &ParseContext,
+) -> Result<Pbkdf2Value, HashError> {
+    let rest = strip(format, s, CLERK_SHA512_HEX)?;
+    let [iter, salt, hash] = split_exact(
+        format,
+        rest,
+        '$',
+        "pbkdf2_sha512_hex$<iterations>$<hex salt>$<hex hash>",
+    )?;
+    let iterations = iterations(format, "iterations", iter)?;
+    let salt = hex(format, "salt", salt)?;
+    let dk = hex(format, "hash", hash)?;
+    Pbkdf2Value::new(format, ctx, Prf::Sha512, iterations, salt, dk)
+}
+
+fn render_clerk_sha512_hex(v: &Pbkdf2Value) -> String {
+    format!(
+        "{CLERK_SHA512_HEX}{}${}${}",
+        v.iterations,
+        encoding::hex_encode(&v.salt),
+        encoding::hex_encode(&v.dk)
+    )
+}
