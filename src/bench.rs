@@ -92,7 +92,11 @@ pub fn synthetic_export(rows: u64, seed: u64, out: &mut dyn Write) -> std::io::R
         "",
     ];
     const WEIGHTS: &[u32] = &[30, 10, 8, 15, 6, 10, 5, 3, 3, 2, 5];
-    const BROKEN: &[&str] = &["$2b$10$short", "not-a-hash", "$argon2id$v=19$m=0,t=2,p=1$c2FsdA$AAAA"];
+    const BROKEN: &[&str] = &[
+        "$2b$10$short",
+        "not-a-hash",
+        "$argon2id$v=19$m=0,t=2,p=1$c2FsdA$AAAA",
+    ];
     let total: u32 = WEIGHTS.iter().sum();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     writeln!(out, "id,email,first_name,last_name,password")?;
@@ -108,7 +112,12 @@ pub fn synthetic_export(rows: u64, seed: u64, out: &mut dyn Write) -> std::io::R
             }
             HASHES[idx]
         };
-        writeln!(out, "u{i:08},user{i}@example.com,First{},Last{},{hash}", i % 97, i % 89)?;
+        writeln!(
+            out,
+            "u{i:08},user{i}@example.com,First{},Last{},{hash}",
+            i % 97,
+            i % 89
+        )?;
     }
     Ok(())
 }

@@ -112,7 +112,10 @@ fn sample_export_bundle() {
     assert_eq!(grace["upgrade_reason"], "not_bcrypt");
     let ada = by_id(&b.users, "u001");
     assert_eq!(ada["password_hasher"], "bcrypt");
-    assert_eq!(ada["upgrade_reason"], "bcrypt_cost_below_target");
+    // Cost 4 meets the --target-cost 4 of this run: no upgrade.
+    assert_eq!(ada["upgrade_on_sign_in"], false);
+    assert!(ada["upgrade_reason"].is_null());
+    assert_eq!(by_id(&b.users, "u013")["upgrade_reason"], "bcrypt_wrapper");
     assert_eq!(ada["format_confidence"], "certain");
     assert_eq!(by_id(&b.users, "u004")["format_confidence"], "shape");
     // Rejects name their line and reason.

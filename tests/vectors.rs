@@ -47,8 +47,26 @@ fn wrong(pw: &[u8]) -> Vec<u8> {
     w
 }
 
+/// Vectors whose expectation hashport deliberately does not share, with the reason.
+/// Each is still tested: the divergence itself is asserted, so a change is noticed.
+const DIVERGENCES: &[(&str, &str)] = &[(
+    "bcrypt-096",
+    "passlib lists this well-formed $2x$ hash as malformed because passlib does not \
+     implement $2x$; hashport does (crypt_blowfish semantics, vectors bcrypt-005/006/013/015/024 \
+     must verify), so it parses and is marked for upgrade to $2b$ at sign-in",
+)];
+
 fn check(v: &Vector) -> Result<(), Failed> {
     let ctx = ctx();
+    if DIVERGENCES.iter().any(|(id, _)| *id == v.id) {
+        let h = scheme::parse(&v.hash, Some(&v.format), &ctx)
+            .map_err(|e| format!("documented divergence no longer holds: {e}"))?;
+        return if h.hash.bcrypt().is_some_and(|b| b.minor == 'x') {
+            Ok(())
+        } else {
+            Err("documented divergence no longer holds".into())
+        };
+    }
     match (v.expect.as_str(), v.reason.as_deref()) {
         ("valid", _) => check_valid(v, &ctx),
         ("invalid", Some("wrong_password")) => {

@@ -61,8 +61,14 @@ fn migrate_rows_per_sec(rows: u64, jobs: usize) -> Result<f64, String> {
         jobs,
     };
     let start = Instant::now();
-    let (counts, _) = pipeline::run(Box::new(io::Cursor::new(data)), "synthetic.csv", &cfg, &mut Null, &|_, _| {})
-        .map_err(|e| e.to_string())?;
+    let (counts, _) = pipeline::run(
+        Box::new(io::Cursor::new(data)),
+        "synthetic.csv",
+        &cfg,
+        &mut Null,
+        &|_, _| {},
+    )
+    .map_err(|e| e.to_string())?;
     Ok(counts.input as f64 / start.elapsed().as_secs_f64())
 }
 
@@ -73,14 +79,20 @@ pub fn run(a: Args) -> u8 {
         }
         return exit::OK;
     }
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     let selected: Vec<_> = CASES
         .iter()
         .filter(|c| a.schemes.is_empty() || a.schemes.iter().any(|s| s == c.name))
         .collect();
-    if let Some(bad) = a.schemes.iter().find(|s| !CASES.iter().any(|c| c.name == s.as_str())) {
+    if let Some(bad) = a
+        .schemes
+        .iter()
+        .find(|s| !CASES.iter().any(|c| c.name == s.as_str()))
+    {
         eprintln!("hashport bench: unknown case {bad:?} (see --list)");
         return exit::USAGE_OR_REFUSED;
     }
@@ -98,7 +110,11 @@ pub fn run(a: Args) -> u8 {
             eprintln!("measuring {} ({}) ...", c.name, c.params);
         }
         let one = bench::throughput(&h, 1, a.seconds);
-        let all = if threads > 1 { bench::throughput(&h, threads, a.seconds) } else { one };
+        let all = if threads > 1 {
+            bench::throughput(&h, threads, a.seconds)
+        } else {
+            one
+        };
         results.push(json!({
             "case": c.name, "format": h.identification.format, "params": c.params,
             "per_sec_1_thread": one, "per_sec_all_threads": all, "threads": threads,
@@ -138,7 +154,14 @@ pub fn run(a: Args) -> u8 {
             })
         );
     } else {
-        println!("{:<22} {:<20} {:>12} {:>14} {:>8}", "case", "params", "1 thread/s", format!("{threads} threads/s"), "scaling");
+        println!(
+            "{:<22} {:<20} {:>12} {:>14} {:>8}",
+            "case",
+            "params",
+            "1 thread/s",
+            format!("{threads} threads/s"),
+            "scaling"
+        );
         for r in &results {
             println!(
                 "{:<22} {:<20} {:>12.1} {:>14.1} {:>7.2}x",
@@ -150,10 +173,16 @@ pub fn run(a: Args) -> u8 {
             );
         }
         if let Some(m) = migrate {
-            println!("migrate: {m:.0} rows/s on {} generated rows, {threads} threads", a.migrate_rows);
+            println!(
+                "migrate: {m:.0} rows/s on {} generated rows, {threads} threads",
+                a.migrate_rows
+            );
         }
         if let Some((c, t)) = cost_hint {
-            println!("hint: bcrypt cost {c} takes about {:.0} ms per hash on one core here", t * 1000.0);
+            println!(
+                "hint: bcrypt cost {c} takes about {:.0} ms per hash on one core here",
+                t * 1000.0
+            );
         }
     }
     exit::OK

@@ -551,11 +551,15 @@ fn print_summary(c: &Counts, secs: f64, dir: Option<&PathBuf>) {
         }
     }
     for (f, note) in &c.shape_only {
+        let also = if note.candidates.is_empty() {
+            String::new()
+        } else {
+            format!(" (could also be: {})", note.candidates.join(", "))
+        };
         let _ = writeln!(
             e,
-            "  note: {} hashes identified as {f} by shape only (could also be: {}); confirm with --format-hint {f}",
-            note.count,
-            if note.candidates.is_empty() { "-".to_string() } else { note.candidates.join(", ") }
+            "  note: {} hashes identified as {f} by shape only{also}; confirm with --format-hint {f}",
+            note.count
         );
     }
     if let Some(d) = dir {
