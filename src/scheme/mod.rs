@@ -187,11 +187,21 @@ pub struct BcryptFacts {
 }
 
 /// Things a scheme may need beyond the string and the caps.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ParseContext {
     pub caps: WorkCaps,
     /// Devise-style pepper appended to the password before bcrypt (`bcrypt_peppered`).
     pub pepper: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for ParseContext {
+    // The pepper is a secret: never in logs, even debug ones.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParseContext")
+            .field("caps", &self.caps)
+            .field("pepper", &self.pepper.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// A validated hash. Built only by a [`Scheme`]'s parse.
