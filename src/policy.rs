@@ -56,7 +56,9 @@ impl Default for Policy {
 }
 
 /// Why a hash is to be replaced by bcrypt. The codes are stable (README).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UpgradeReason {
     /// Any scheme other than bcrypt.

@@ -494,3 +494,36 @@ fn plaintext_column_is_hashed_and_never_written() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn duplicates_found_after_spilling_to_disk() {
+    // 60,000 users carry 120,000 keys: past the in-memory limit, so duplicates near the
+    // end are found by the external sort; they must be reported exactly as inline ones.
+    let t = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,email,password\n");
+    for i in 0..60_000 {
+        csv.push_str(&format!("{i},u{i}@x.com,{MD5}\n"));
+    }
+    csv.push_str(&format!("5,fresh@x.com,{MD5}\n")); // line 60002: id of line 7
+    csv.push_str(&format!("new,U59999@X.COM,{MD5}\n")); // line 60003: email of line 60001
+    csv.push_str(&format!("new2,late@x.com,{MD5}\n")); // line 60004: fine
+    let p = write(t.path(), "many.csv", csv.as_bytes());
+    let (_o, b) = migrate(&p, &[]);
+    assert_eq!(b.users.len(), 60_001);
+    assert_eq!(b.rejects.len(), 2);
+    assert_eq!(b.rejects[0]["source_line"], 60002);
+    assert_eq!(b.rejects[0]["reason"], "duplicate_id");
+    assert!(b.rejects[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("line 7"));
+    assert_eq!(b.rejects[1]["reason"], "duplicate_email");
+    assert!(b.rejects[1]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("line 60001"));
+    assert_eq!(b.users.last().unwrap()["external_id"], "new2");
+    assert_eq!(b.manifest["counts"]["accepted"], 60_001);
+    assert_eq!(b.manifest["counts"]["by_reason"]["duplicate_id"], 1);
+    assert_eq!(b.manifest["counts"]["by_format"]["hex_md5"], 60_001);
+}

@@ -121,12 +121,7 @@ pub fn classify(rec: SourceRecord, cfg: &ClassifyConfig) -> Classified {
         Ok(f) => f,
         Err(e) => return reject(line, None, e.reason, e.message),
     };
-    let names = fields.names();
-    let get = |f: Field| {
-        cfg.columns
-            .get(&fields, f, &names)
-            .map(|v| v.trim().to_string())
-    };
+    let get = |f: Field| cfg.columns.get(&fields, f).map(|v| v.trim().to_string());
     let external_id = get(Field::Id);
     let email_address = emails(get(Field::Email));
     let username = get(Field::Username);
@@ -137,7 +132,7 @@ pub fn classify(rec: SourceRecord, cfg: &ClassifyConfig) -> Classified {
             "missing_identifier",
             format!(
                 "no id, email or username found (columns: {}); use --map id=COLUMN",
-                names.join(", ")
+                fields.names().join(", ")
             ),
         );
     }

@@ -1,8 +1,11 @@
 //! Which column holds what: detected from common names (case-insensitive), set by a
 //! source preset, or overridden with `--map FIELD=COLUMN`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+#[cfg(test)]
+use super::read::CsvHeader;
 use super::read::Fields;
 
 /// The user fields hashport reads.
@@ -124,19 +127,23 @@ impl ColumnMap {
         }
     }
 
-    /// The column name used for `field` in a record with these names, if any.
-    pub fn column_for(&self, field: Field, names: &[String]) -> Option<String> {
+    /// The column name used for `field` among `names`, if any.
+    pub fn column_for<'a>(
+        &self,
+        field: Field,
+        names: impl Iterator<Item = &'a str> + Clone,
+    ) -> Option<String> {
         if let Some(c) = self.explicit.get(&field) {
             return Some(c.clone());
         }
         for alias in field.aliases() {
-            if let Some(n) = names.iter().find(|n| n.eq_ignore_ascii_case(alias)) {
-                return Some(n.clone());
+            if let Some(n) = names.clone().find(|n| n.eq_ignore_ascii_case(alias)) {
+                return Some(n.to_string());
             }
             // Dotted JSON paths (Auth0's `_id.$oid`) are looked up as given.
             if alias.contains('.') {
                 let top = alias.split('.').next().unwrap_or(alias);
-                if names.iter().any(|n| n == top) {
+                if names.clone().any(|n| n == top) {
                     return Some(alias.to_string());
                 }
             }
@@ -144,24 +151,43 @@ impl ColumnMap {
         None
     }
 
-    /// Pull one field out of a record.
-    pub fn get(&self, fields: &Fields, field: Field, names: &[String]) -> Option<String> {
-        let col = self.column_for(field, names)?;
-        let v = fields.get(&col)?;
+    /// Pull one field out of a record. CSV columns are resolved once per header.
+    pub fn get<'a>(&self, fields: &'a Fields, field: Field) -> Option<Cow<'a, str>> {
+        let v: Cow<'a, str> = match fields {
+            Fields::Csv { header, values } => {
+                let resolved = header.resolved.get_or_init(|| {
+                    Field::ALL
+                        .iter()
+                        .map(|&f| {
+                            let col =
+                                self.column_for(f, header.names.iter().map(String::as_str))?;
+                            header.names.iter().position(|n| *n == col)
+                        })
+                        .collect()
+                });
+                let i = Field::ALL.iter().position(|f| *f == field)?;
+                Cow::Borrowed(values.get(resolved[i]?)?.as_str())
+            }
+            Fields::Json(map) => {
+                let col = self.column_for(field, map.keys().map(String::as_str))?;
+                match map.get(&col) {
+                    Some(serde_json::Value::String(s)) => Cow::Borrowed(s.as_str()),
+                    _ => Cow::Owned(fields.get(&col)?),
+                }
+            }
+        };
+        if v.is_empty() {
+            return None;
+        }
         if field == Field::Id && self.preset == Some(Preset::Auth0) && !v.starts_with("auth0|") {
             // Auth0's support export stores the bare id; its user_id is auth0|<id>.
             let alt = fields.get("alt_id");
-            return Some(format!("auth0|{}", alt.unwrap_or(v)));
+            return Some(Cow::Owned(format!(
+                "auth0|{}",
+                alt.as_deref().unwrap_or(&v)
+            )));
         }
         Some(v)
-    }
-
-    /// Describe the mapping found for a record's names (for the summary).
-    pub fn describe(&self, names: &[String]) -> Vec<(Field, Option<String>)> {
-        Field::ALL
-            .iter()
-            .map(|&f| (f, self.column_for(f, names)))
-            .collect()
     }
 }
 
@@ -170,36 +196,35 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    fn csv(header: &[&str], values: &[&str]) -> (Fields, Vec<String>) {
-        let h: Vec<String> = header.iter().map(|s| s.to_string()).collect();
-        (
-            Fields::Csv {
-                header: Arc::new(h.clone()),
-                values: values.iter().map(|s| s.to_string()).collect(),
-            },
-            h,
-        )
+    fn csv(header: &[&str], values: &[&str]) -> Fields {
+        Fields::Csv {
+            header: Arc::new(CsvHeader {
+                names: header.iter().map(|s| s.to_string()).collect(),
+                resolved: Default::default(),
+            }),
+            values: values.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
     fn detects_common_names() {
         let m = ColumnMap::new(Preset::Auto, &[]);
-        let (f, names) = csv(
+        let f = csv(
             &["localId", "Email", "passwordHash", "salt"],
             &["u1", "a@x", "h", "s"],
         );
-        assert_eq!(m.get(&f, Field::Id, &names).as_deref(), Some("u1"));
-        assert_eq!(m.get(&f, Field::Email, &names).as_deref(), Some("a@x"));
-        assert_eq!(m.get(&f, Field::Password, &names).as_deref(), Some("h"));
-        assert_eq!(m.get(&f, Field::Salt, &names).as_deref(), Some("s"));
-        assert_eq!(m.get(&f, Field::Plaintext, &names), None);
+        assert_eq!(m.get(&f, Field::Id).as_deref(), Some("u1"));
+        assert_eq!(m.get(&f, Field::Email).as_deref(), Some("a@x"));
+        assert_eq!(m.get(&f, Field::Password).as_deref(), Some("h"));
+        assert_eq!(m.get(&f, Field::Salt).as_deref(), Some("s"));
+        assert_eq!(m.get(&f, Field::Plaintext), None);
     }
 
     #[test]
     fn override_wins() {
         let m = ColumnMap::new(Preset::Auto, &[(Field::Password, "pw2".into())]);
-        let (f, names) = csv(&["password", "pw2"], &["a", "b"]);
-        assert_eq!(m.get(&f, Field::Password, &names).as_deref(), Some("b"));
+        let f = csv(&["password", "pw2"], &["a", "b"]);
+        assert_eq!(m.get(&f, Field::Password).as_deref(), Some("b"));
     }
 
     #[test]
@@ -208,8 +233,7 @@ mod tests {
         let obj: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(r#"{"_id":{"$oid":"5dea"},"email":"a@x","passwordHash":"h"}"#)
                 .unwrap();
-        let names: Vec<String> = obj.keys().cloned().collect();
         let f = Fields::Json(obj);
-        assert_eq!(m.get(&f, Field::Id, &names).as_deref(), Some("auth0|5dea"));
+        assert_eq!(m.get(&f, Field::Id).as_deref(), Some("auth0|5dea"));
     }
 }

@@ -9,10 +9,10 @@
 
 pub mod classify;
 pub mod columns;
+pub mod dedup;
 pub mod read;
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, Hasher};
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, Read};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
@@ -98,63 +98,9 @@ pub struct RunConfig {
     pub jobs: usize,
 }
 
-/// Duplicate detection keyed by a 128-bit hash of the value (two independent SipHash
-/// keys), mapped to the first line: 24 bytes per key instead of the string itself.
-struct Seen {
-    hashers: (std::hash::RandomState, std::hash::RandomState),
-    ids: HashMap<u128, u64>,
-    emails: HashMap<u128, u64>,
-}
-
-impl Seen {
-    fn new() -> Self {
-        Seen {
-            hashers: (Default::default(), Default::default()),
-            ids: HashMap::new(),
-            emails: HashMap::new(),
-        }
-    }
-    fn key(&self, s: &str) -> u128 {
-        let mut a = self.hashers.0.build_hasher();
-        a.write(s.as_bytes());
-        let mut b = self.hashers.1.build_hasher();
-        b.write(s.as_bytes());
-        ((a.finish() as u128) << 64) | b.finish() as u128
-    }
-    /// `Some(reject)` when the user repeats an earlier id or email.
-    fn check(&mut self, u: &UserRow) -> Option<RejectRow> {
-        let id_key = u.external_id.as_deref().map(|id| self.key(id));
-        if let Some(first) = id_key.and_then(|k| self.ids.get(&k)) {
-            return Some(RejectRow {
-                source_line: u.source_line,
-                external_id: u.external_id.clone(),
-                reason: "duplicate_id",
-                message: format!("external_id already used by the record at line {first}"),
-            });
-        }
-        let email_keys: Vec<u128> = u
-            .email_address
-            .iter()
-            .map(|e| self.key(&e.to_lowercase()))
-            .collect();
-        for k in &email_keys {
-            if let Some(first) = self.emails.get(k) {
-                return Some(RejectRow {
-                    source_line: u.source_line,
-                    external_id: u.external_id.clone(),
-                    reason: "duplicate_email",
-                    message: format!("email address already used by the record at line {first}"),
-                });
-            }
-        }
-        if let Some(k) = id_key {
-            self.ids.insert(k, u.source_line);
-        }
-        for k in email_keys {
-            self.emails.entry(k).or_insert(u.source_line);
-        }
-        None
-    }
+fn count_reject(c: &mut Counts, r: &RejectRow) {
+    c.rejected += 1;
+    *c.by_reason.entry(r.reason.to_string()).or_default() += 1;
 }
 
 fn count_user(c: &mut Counts, u: &UserRow) {
@@ -244,32 +190,30 @@ pub fn run(
         let progress_state = Arc::clone(&state);
         let writer_handle = scope.spawn(move || -> io::Result<Counts> {
             let mut counts = Counts::default();
-            let mut seen = Seen::new();
+            let mut dedup = dedup::Dedup::default();
             for batch in out_rx {
                 for item in batch {
                     counts.input += 1;
                     match item {
-                        Classified::Accepted(u) => match seen.check(&u) {
-                            None => {
-                                count_user(&mut counts, &u);
-                                sink.user(&u)?;
-                            }
-                            Some(r) => {
-                                counts.rejected += 1;
-                                *counts.by_reason.entry(r.reason.to_string()).or_default() += 1;
-                                sink.reject(&r)?;
-                            }
+                        Classified::Accepted(u) => match dedup.user(&u, sink)? {
+                            dedup::Sent::User => count_user(&mut counts, &u),
+                            dedup::Sent::Reject(r) => count_reject(&mut counts, &r),
+                            dedup::Sent::Spooled => {}
                         },
                         Classified::Rejected(r) => {
-                            counts.rejected += 1;
-                            *counts.by_reason.entry(r.reason.to_string()).or_default() += 1;
-                            sink.reject(&r)?;
+                            if dedup.reject(&r, sink)? {
+                                count_reject(&mut counts, &r);
+                            }
                         }
                     }
                 }
                 let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
                 progress(counts.input, bytes);
             }
+            dedup.finish(sink, &mut |sent| match sent {
+                dedup::Emitted::User(u) => count_user(&mut counts, u),
+                dedup::Emitted::Reject(r) => count_reject(&mut counts, r),
+            })?;
             Ok(counts)
         });
 

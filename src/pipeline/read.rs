@@ -38,11 +38,19 @@ impl RowError {
     }
 }
 
+/// A CSV header, shared by every record of the file, with the field→column
+/// resolution cached on first use (it is the same for every record).
+#[derive(Debug, Default)]
+pub struct CsvHeader {
+    pub names: Vec<String>,
+    pub resolved: std::sync::OnceLock<Vec<Option<usize>>>,
+}
+
 /// One record's fields: CSV values by column, or a JSON object.
 #[derive(Debug, Clone)]
 pub enum Fields {
     Csv {
-        header: Arc<Vec<String>>,
+        header: Arc<CsvHeader>,
         values: Vec<String>,
     },
     Json(Map<String, Value>),
@@ -54,6 +62,7 @@ impl Fields {
     pub fn get(&self, name: &str) -> Option<String> {
         let v = match self {
             Fields::Csv { header, values } => header
+                .names
                 .iter()
                 .position(|h| h == name)
                 .and_then(|i| values.get(i))
@@ -83,7 +92,7 @@ impl Fields {
     /// Column names (CSV header, or the JSON object's top-level keys).
     pub fn names(&self) -> Vec<String> {
         match self {
-            Fields::Csv { header, .. } => header.as_ref().clone(),
+            Fields::Csv { header, .. } => header.names.clone(),
             Fields::Json(map) => map.keys().cloned().collect(),
         }
     }
@@ -187,7 +196,7 @@ struct CsvRecords<'a> {
     reader: csv::Reader<NewlineIndex<&'a mut (dyn BufRead + Send)>>,
     newlines: Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>,
     lines_before: u64,
-    header: Arc<Vec<String>>,
+    header: Arc<CsvHeader>,
     record: csv::ByteRecord,
     header_error: Option<io::Error>,
 }
@@ -262,7 +271,10 @@ impl<'a> CsvRecords<'a> {
             reader,
             newlines,
             lines_before: 0,
-            header: Arc::new(header),
+            header: Arc::new(CsvHeader {
+                names: header,
+                resolved: Default::default(),
+            }),
             record: csv::ByteRecord::new(),
             header_error,
         })
@@ -288,7 +300,7 @@ impl Iterator for CsvRecords<'_> {
         if let Some(e) = self.header_error.take() {
             return Some(Err(e));
         }
-        if self.header.is_empty() {
+        if self.header.names.is_empty() {
             return None;
         }
         match self.reader.read_byte_record(&mut self.record) {
@@ -316,13 +328,13 @@ impl Iterator for CsvRecords<'_> {
     }
 }
 
-fn csv_fields(header: &Arc<Vec<String>>, rec: &csv::ByteRecord) -> Result<Fields, RowError> {
-    if rec.len() != header.len() {
+fn csv_fields(header: &Arc<CsvHeader>, rec: &csv::ByteRecord) -> Result<Fields, RowError> {
+    if rec.len() != header.names.len() {
         return Err(RowError::new(
             "malformed_row",
             format!(
                 "expected {} fields as in the header, found {}",
-                header.len(),
+                header.names.len(),
                 rec.len()
             ),
         ));
@@ -334,7 +346,7 @@ fn csv_fields(header: &Arc<Vec<String>>, rec: &csv::ByteRecord) -> Result<Fields
                 "field_too_large",
                 format!(
                     "field {:?} is {} bytes (limit {MAX_FIELD_BYTES})",
-                    header[i],
+                    header.names[i],
                     f.len()
                 ),
             ));
@@ -344,7 +356,7 @@ fn csv_fields(header: &Arc<Vec<String>>, rec: &csv::ByteRecord) -> Result<Fields
             Err(_) => {
                 return Err(RowError::new(
                     "invalid_utf8",
-                    format!("field {:?} is not valid UTF-8", header[i]),
+                    format!("field {:?} is not valid UTF-8", header.names[i]),
                 ))
             }
         }

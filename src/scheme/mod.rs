@@ -101,7 +101,9 @@ impl HashError {
 }
 
 /// How sure identification is. Every answer carries one, so the pipeline can count them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     /// A prefix only one format uses.
