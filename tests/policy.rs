@@ -7,7 +7,7 @@ use hashport::policy::{
 };
 use hashport::scheme::{parse, ParseContext, StoredHash};
 use hashport::WorkCaps;
-use serde::Deserialize;
+mod common;
 
 fn policy(cost: u32) -> Policy {
     Policy {
@@ -48,29 +48,13 @@ fn matched(
     }
 }
 
-#[derive(Deserialize)]
-struct Vector {
-    id: String,
-    format: String,
-    hash: String,
-    password: Option<String>,
-    password_hex: Option<String>,
-    expect: String,
-    reason: Option<String>,
-}
-
 #[test]
 fn every_public_vector() {
-    let vectors: Vec<Vector> =
-        serde_json::from_str(include_str!("../fixtures/vectors.json")).unwrap();
+    let vectors = common::vectors();
     let p = policy(4);
     let mut checked = 0;
     for v in vectors {
-        let pw = match (&v.password_hex, &v.password) {
-            (Some(h), _) => hex::decode(h).unwrap(),
-            (None, Some(p)) => p.as_bytes().to_vec(),
-            _ => continue,
-        };
+        let Some(pw) = v.password() else { continue };
         // The 1 GiB argon2 and 2^24 PBKDF2 vectors are covered by tests/vectors.rs.
         if v.hash.contains("m=1048576") || v.hash.contains("16777216") {
             continue;

@@ -8,27 +8,8 @@
 use hashport::scheme::{self, Confidence, ParseContext};
 use hashport::WorkCaps;
 use libtest_mimic::{Arguments, Failed, Trial};
-use serde::Deserialize;
-
-#[derive(Deserialize, Clone, Debug)]
-struct Vector {
-    id: String,
-    format: String,
-    hash: String,
-    password: Option<String>,
-    password_hex: Option<String>,
-    expect: String,
-    reason: Option<String>,
-}
-
-impl Vector {
-    fn password(&self) -> Option<Vec<u8>> {
-        if let Some(h) = &self.password_hex {
-            return Some(hex::decode(h).expect("vector password_hex"));
-        }
-        self.password.as_ref().map(|p| p.as_bytes().to_vec())
-    }
-}
+mod common;
+use common::{Vector, DIVERGENCES};
 
 fn ctx() -> ParseContext {
     // The few public vectors above the default caps (argon2 m=1 GiB, PBKDF2 2^24) must
@@ -46,15 +27,6 @@ fn wrong(pw: &[u8]) -> Vec<u8> {
     w.extend_from_slice(pw);
     w
 }
-
-/// Vectors whose expectation hashport deliberately does not share, with the reason.
-/// Each is still tested: the divergence itself is asserted, so a change is noticed.
-const DIVERGENCES: &[(&str, &str)] = &[(
-    "bcrypt-096",
-    "passlib lists this well-formed $2x$ hash as malformed because passlib does not \
-     implement $2x$; hashport does (crypt_blowfish semantics, vectors bcrypt-005/006/013/015/024 \
-     must verify), so it parses and is marked for upgrade to $2b$ at sign-in",
-)];
 
 fn check(v: &Vector) -> Result<(), Failed> {
     let ctx = ctx();
@@ -167,8 +139,7 @@ fn check_valid(v: &Vector, ctx: &ParseContext) -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let text = include_str!("../fixtures/vectors.json");
-    let vectors: Vec<Vector> = serde_json::from_str(text).expect("fixtures/vectors.json");
+    let vectors = common::vectors();
     let trials = vectors
         .into_iter()
         .map(|v| {

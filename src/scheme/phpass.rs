@@ -424,18 +424,7 @@ mod tests {
         ParseContext::default()
     }
 
-    fn parse(scheme: &dyn Scheme, s: &str) -> Box<dyn ParsedHash> {
-        scheme
-            .parse(s, &ctx())
-            .unwrap_or_else(|e| panic!("{s:?}: {e}"))
-    }
-
-    fn refused(scheme: &dyn Scheme, s: &str) -> HashError {
-        match scheme.parse(s, &ctx()) {
-            Ok(h) => panic!("{s:?} parsed as {h:?}"),
-            Err(e) => e,
-        }
-    }
+    use crate::scheme::util::testkit::{parse_ok as parse, refused};
 
     #[test]
     fn count_character_range() {

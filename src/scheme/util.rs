@@ -51,6 +51,27 @@ pub fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// Helpers for the schemes' unit tests.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::scheme::{HashError, ParseContext, ParsedHash, Scheme};
+
+    /// Parse with default caps, panicking with the error when it fails.
+    pub fn parse_ok(scheme: &dyn Scheme, s: &str) -> Box<dyn ParsedHash> {
+        scheme
+            .parse(s, &ParseContext::default())
+            .unwrap_or_else(|e| panic!("{s:?}: {e}"))
+    }
+
+    /// The error of a parse that must fail.
+    pub fn refused(scheme: &dyn Scheme, s: &str) -> HashError {
+        match scheme.parse(s, &ParseContext::default()) {
+            Ok(h) => panic!("{s:?} parsed as {h:?}"),
+            Err(e) => e,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
