@@ -192,3 +192,55 @@ fn migrate_rejects_over_cap_records() {
         "{rejects}"
     );
 }
+
+/// (flag, cap value the hash needs, hash, password): each cap just at and just under
+/// what a public vector demands, through `verify` and through `migrate`.
+const BOUNDARIES: &[(&str, u64, &str, &str)] = &[
+    ("--max-bcrypt-cost", 4, "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "Kk4DQuMMfZL9o"),
+    ("--max-argon2-memory", 256, "$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4", "password"),
+    ("--max-argon2-time", 2, "$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4", "password"),
+    ("--max-scrypt-memory", 16 << 20, "$scrypt$ln=14,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofI", "pleaseletmein"),
+    ("--max-pbkdf2-iterations", 10_000, "pbkdf2_sha256$10000$1135411628$bFYX62rfJobJ07VwrUMXfuffLfj2RDM2G6/BrTrUWkE=", "hashcat"),
+    ("--max-sha-crypt-rounds", 11_531, "$6$rounds=11531$G/gkPn17kHYo0gTF$Kq.uZBHlSBXyzsOJXtxJruOOH4yc0Is13uY7yK0PvAvXxbvc1w8DO1RzREMhKsc82K/Jh8OquV8FZUlreYPJk1", "test"),
+];
+
+#[test]
+fn every_cap_at_and_under_through_verify_and_migrate() {
+    let t = tempfile::tempdir().unwrap();
+    for (flag, need, hash, password) in BOUNDARIES {
+        for (cap, ok) in [(*need, true), (need - 1, false)] {
+            let cap = cap.to_string();
+            let verify = Command::cargo_bin("hashport")
+                .unwrap()
+                .args(["verify", flag, &cap, "--digest", hash])
+                .write_stdin(format!("{password}\n"))
+                .output()
+                .unwrap();
+            assert_eq!(
+                verify.status.code(),
+                Some(if ok { 0 } else { 2 }),
+                "verify {flag} {cap}"
+            );
+            if !ok {
+                assert!(String::from_utf8_lossy(&verify.stderr).contains("work_cap_exceeded"));
+            }
+            let input = t.path().join("in.csv");
+            std::fs::write(&input, format!("id,password\n1,\"{hash}\"\n")).unwrap();
+            let migrate = Command::cargo_bin("hashport")
+                .unwrap()
+                .args(["migrate", "--stdout", "--quiet", "--target", "native", flag, &cap])
+                .arg(&input)
+                .output()
+                .unwrap();
+            assert!(migrate.status.success(), "migrate {flag} {cap}");
+            let users = String::from_utf8_lossy(&migrate.stdout).lines().count();
+            let rejects = String::from_utf8_lossy(&migrate.stderr).to_string();
+            assert_eq!(users, usize::from(ok), "migrate {flag} {cap}: {rejects}");
+            assert_eq!(
+                rejects.contains("work_cap_exceeded"),
+                !ok,
+                "migrate {flag} {cap}"
+            );
+        }
+    }
+}
