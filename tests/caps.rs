@@ -228,7 +228,9 @@ fn every_cap_at_and_under_through_verify_and_migrate() {
             std::fs::write(&input, format!("id,password\n1,\"{hash}\"\n")).unwrap();
             let migrate = Command::cargo_bin("hashport")
                 .unwrap()
-                .args(["migrate", "--stdout", "--quiet", "--target", "native", flag, &cap])
+                .args([
+                    "migrate", "--stdout", "--quiet", "--target", "native", flag, &cap,
+                ])
                 .arg(&input)
                 .output()
                 .unwrap();

@@ -527,3 +527,34 @@ fn duplicates_found_after_spilling_to_disk() {
     assert_eq!(b.manifest["counts"]["by_reason"]["duplicate_id"], 1);
     assert_eq!(b.manifest["counts"]["by_format"]["hex_md5"], 60_001);
 }
+
+#[test]
+fn django_and_supabase_presets() {
+    let t = tempfile::tempdir().unwrap();
+    // Django's auth_user table as exported by `COPY auth_user TO ... CSV HEADER`.
+    let django = format!(
+        "id,password,last_login,is_superuser,username,first_name,last_name,email,is_staff,is_active,date_joined\n\
+         1,{DJANGO},,f,grace,Grace,Hopper,grace@x.com,f,t,2020-01-01\n\
+         2,!unusable0123456789abcdefghijABCDEFGHIJ01,,f,alan,Alan,Turing,alan@x.com,f,t,2020-01-01\n"
+    );
+    let p = write(t.path(), "auth_user.csv", django.as_bytes());
+    let (_o, b) = migrate(&p, &["--from", "django"]);
+    let grace = by_id(&b.users, "1");
+    assert_eq!(grace["username"], "grace");
+    assert_eq!(grace["first_name"], "Grace");
+    assert_eq!(grace["format"], "django_pbkdf2_sha256");
+    assert!(by_id(&b.users, "2")["password_digest"].is_null());
+
+    // Supabase auth.users: encrypted_password is always bcrypt (the preset hints it).
+    let supabase = format!(
+        "id,email,encrypted_password,email_confirmed_at\n\
+         8d3c,ada@x.com,{BCRYPT_A},2024-01-01\n\
+         9e4d,bob@x.com,{MD5},\n"
+    );
+    let p = write(t.path(), "users.csv", supabase.as_bytes());
+    let (_o, b) = migrate(&p, &["--from", "supabase"]);
+    assert_eq!(by_id(&b.users, "8d3c")["format_confidence"], "hint");
+    assert_eq!(by_id(&b.users, "8d3c")["password_hasher"], "bcrypt");
+    // Not bcrypt despite the preset: refused, not guessed.
+    assert_eq!(b.rejects[0]["reason"], "hint_mismatch");
+}
