@@ -45,8 +45,13 @@ impl ParsedHash for Unusable {
         false
     }
     fn canonical(&self) -> String {
-        // Markers carry no secret worth keeping; the canonical form is "no password".
-        String::new()
+        // Markers carry no secret worth keeping; the canonical form is "no password"
+        // in the format's own layout, so it parses again as the same format: Django's
+        // bare "!" (an empty string would re-identify as unusable_marker).
+        match self.format {
+            "django_disabled" => "!".to_string(),
+            _ => String::new(),
+        }
     }
     fn clerk(&self) -> Result<ClerkDigest, NotExpressible> {
         Err(NotExpressible::new(
@@ -128,5 +133,23 @@ mod tests {
                 .format,
             "django_disabled"
         );
+    }
+
+    /// Found by fuzzing (fuzz/ identify_parse): the canonical of a django_disabled
+    /// marker was "", which parses only as unusable_marker, so the canonical did not
+    /// re-parse under its own format hint.
+    #[test]
+    fn canonical_reparses_as_same_format() {
+        let ctx = ParseContext::default();
+        for s in ["!", "!Zx8kQ2pL9vT4mN7rZx8kQ2pL9vT4mN7rZx8kQ2pL", "*", "", "!!"] {
+            let h = crate::scheme::parse(s, None, &ctx).unwrap();
+            let format = h.identification.format;
+            let c = h.hash.canonical();
+            let again = crate::scheme::parse(&c, Some(format), &ctx)
+                .unwrap_or_else(|e| panic!("{s:?} -> {c:?}: {e}"));
+            assert_eq!(again.identification.format, format);
+            assert_eq!(again.hash.canonical(), c);
+            assert!(!again.verify(b""));
+        }
     }
 }
