@@ -1,5 +1,6 @@
 //! Parse under tiny work caps, then verify a fuzz-chosen password against the hash and
-//! against its canonical form: both must give the same answer.
+//! against its canonical form and against its Clerk digest read back with the Clerk
+//! hasher as the hint: all must give the same answer.
 //!
 //! Input layout: byte 0 picks a hint (a registry index, or none when it is past the
 //! end), byte 1 is the password length, then the password, then the hash string.
@@ -38,6 +39,26 @@ fuzz_target!(|data: &[u8]| {
         h.identification.format,
         h.hash.canonical()
     );
+    // The Clerk layout, read back by hashport (a Clerk hasher name is a valid hint),
+    // must accept the same passwords.
+    if let Ok(c) = h.hash.clerk() {
+        if scheme::resolve_hint(c.password_hasher).is_ok() {
+            match scheme::parse(&c.password_digest, Some(c.password_hasher), &ctx) {
+                Ok(back) => assert_eq!(
+                    ok,
+                    back.verify(password),
+                    "{} verifies differently from its Clerk digest\n  input: {s:?}\n  clerk: {} {:?}",
+                    h.identification.format,
+                    c.password_hasher,
+                    c.password_digest
+                ),
+                Err(e) => panic!(
+                    "the Clerk digest of a {} hash does not parse back\n  input: {s:?}\n  clerk: {} {:?}\n  error: {e}",
+                    h.identification.format, c.password_hasher, c.password_digest
+                ),
+            }
+        }
+    }
     if !h.hash.usable() {
         assert!(!ok, "an unusable marker verified a password: {s:?}");
     }
