@@ -17,6 +17,8 @@ SECONDS_PER_TARGET=${FUZZ_SMOKE_SECONDS:-5}
 TARGETS=${FUZZ_SMOKE_TARGETS:-"identify_parse parse_with_hint verify_capped readers pipeline"}
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
 BIN_DIR="target/$TRIPLE/debug"
+# No debuginfo: a third less build time on 2 cores; panics still name file and line.
+export CARGO_PROFILE_DEV_DEBUG=${CARGO_PROFILE_DEV_DEBUG:-0}
 
 if ! command -v cargo-fuzz >/dev/null 2>&1 && [ "${FUZZ_SMOKE_INSTALL:-0}" = 1 ]; then
   echo "== installing cargo-fuzz"
