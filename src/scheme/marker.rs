@@ -24,9 +24,9 @@ fn is_unusable_marker(s: &str) -> bool {
 
 fn is_django_disabled(s: &str) -> bool {
     // UNUSABLE_PASSWORD_PREFIX '!' + get_random_string(40) (alphanumeric), or bare '!'.
-    s == "!"
-        || (s.len() == 41 && s[1..].bytes().all(|b| b.is_ascii_alphanumeric()))
-            && s.starts_with('!')
+    s.strip_prefix('!').is_some_and(|rest| {
+        rest.is_empty() || (rest.len() == 40 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    })
 }
 
 #[derive(Debug)]
@@ -45,8 +45,13 @@ impl ParsedHash for Unusable {
         false
     }
     fn canonical(&self) -> String {
-        // Markers carry no secret worth keeping; the canonical form is "no password".
-        String::new()
+        // Markers carry no secret worth keeping; the canonical form is "no password"
+        // in the format's own layout, so it parses again as the same format: Django's
+        // bare "!" (an empty string would re-identify as unusable_marker).
+        match self.format {
+            "django_disabled" => "!".to_string(),
+            _ => String::new(),
+        }
     }
     fn clerk(&self) -> Result<ClerkDigest, NotExpressible> {
         Err(NotExpressible::new(
@@ -128,5 +133,44 @@ mod tests {
                 .format,
             "django_disabled"
         );
+    }
+
+    /// Found by fuzzing (fuzz/ identify_parse): a 41-byte string whose first character
+    /// is multi-byte panicked in `is_django_disabled` (`s[1..]` off a char boundary),
+    /// so `identify` panicked on it.
+    #[test]
+    fn multibyte_first_char_of_41_bytes() {
+        let s = format!("\u{70c}{}", "a".repeat(39));
+        assert_eq!(s.len(), 41);
+        assert!(!is_django_disabled(&s));
+        let _ = crate::scheme::identify(&s, None);
+        let s = format!("é{}", "a".repeat(39));
+        assert_eq!(s.len(), 41);
+        assert!(!is_django_disabled(&s));
+        let _ = crate::scheme::parse(&s, Some("django_disabled"), &ParseContext::default());
+    }
+
+    /// Found by fuzzing (fuzz/ identify_parse): the canonical of a django_disabled
+    /// marker was "", which parses only as unusable_marker, so the canonical did not
+    /// re-parse under its own format hint.
+    #[test]
+    fn canonical_reparses_as_same_format() {
+        let ctx = ParseContext::default();
+        for s in [
+            "!",
+            "!Zx8kQ2pL9vT4mN7rZx8kQ2pL9vT4mN7rZx8kQ2pL",
+            "*",
+            "",
+            "!!",
+        ] {
+            let h = crate::scheme::parse(s, None, &ctx).unwrap();
+            let format = h.identification.format;
+            let c = h.hash.canonical();
+            let again = crate::scheme::parse(&c, Some(format), &ctx)
+                .unwrap_or_else(|e| panic!("{s:?} -> {c:?}: {e}"));
+            assert_eq!(again.identification.format, format);
+            assert_eq!(again.hash.canonical(), c);
+            assert!(!again.verify(b""));
+        }
     }
 }

@@ -1,0 +1,94 @@
+//! Bytes as an export → the whole migrate pipeline with a counting sink. Byte 0 picks
+//! the file name the kind is sniffed from, the target and the column preset; the rest
+//! is the file. Every input record must reach the sink exactly once.
+#![no_main]
+
+use std::io::{self, Cursor};
+
+use hashport::pipeline::classify::{ClassifyConfig, FirebaseParams, RejectRow, Target, UserRow};
+use hashport::pipeline::columns::{ColumnMap, Preset};
+use hashport::pipeline::{self, RunConfig, Sink};
+use hashport::policy::Policy;
+use hashport::scheme::ParseContext;
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Default)]
+struct Counting {
+    users: u64,
+    rejects: u64,
+}
+
+impl Sink for Counting {
+    fn user(&mut self, u: &UserRow) -> io::Result<()> {
+        assert!(u.source_line >= 1, "user with line {}", u.source_line);
+        self.users += 1;
+        Ok(())
+    }
+    fn reject(&mut self, r: &RejectRow) -> io::Result<()> {
+        assert!(!r.reason.is_empty());
+        self.rejects += 1;
+        Ok(())
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, file)) = data.split_first() else {
+        return;
+    };
+    let name = ["export.csv", "export.jsonl", "export.json", "export"][(pick & 3) as usize];
+    let target = if pick & 4 == 0 {
+        Target::Clerk
+    } else {
+        Target::Native
+    };
+    let preset = [
+        Preset::Auto,
+        Preset::Firebase,
+        Preset::Auth0,
+        Preset::Django,
+    ][((pick >> 3) & 3) as usize];
+    let firebase = (pick & 0x20 != 0).then(|| FirebaseParams {
+        signer_key: "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==".into(),
+        salt_separator: "Bw==".into(),
+        rounds: 8,
+        mem_cost: 14,
+    });
+    let cfg = RunConfig {
+        classify: ClassifyConfig {
+            columns: ColumnMap::new(preset, &[]),
+            format_hint: None,
+            firebase,
+            target,
+            policy: Policy::default(),
+            ctx: ParseContext::default(),
+        },
+        kind: None,
+        jobs: 1,
+    };
+    let mut sink = Counting::default();
+    let result = pipeline::run(
+        Box::new(Cursor::new(file.to_vec())),
+        name,
+        &cfg,
+        &mut sink,
+        &|_, _| {},
+    );
+    if let Ok((counts, info)) = result {
+        assert_eq!(
+            counts.input,
+            counts.accepted + counts.rejected,
+            "input != accepted + rejected: {counts:?}"
+        );
+        assert_eq!(
+            sink.users + sink.rejects,
+            counts.input,
+            "sink saw {} + {} records, counts say {counts:?}",
+            sink.users,
+            sink.rejects
+        );
+        assert_eq!(sink.users, counts.accepted);
+        assert_eq!(sink.rejects, counts.rejected);
+        assert_eq!(info.records, counts.input);
+        assert_eq!(info.bytes, file.len() as u64, "manifest bytes");
+    }
+});
