@@ -2,13 +2,14 @@
 //!
 //! `cargo bench --bench timing`. For each scheme at fixed parameters (bcrypt cost 8,
 //! PBKDF2-SHA256 10000, unsalted hex SHA-256, argon2id m=4096 t=3 p=1) it times
-//! `verify(right)` and `verify(wrong)` (same length, one byte changed) interleaved
-//! pair by pair, alternating which goes first, for many samples; each sample times a
+//! `verify(right)` and `verify(wrong)` (same length, last byte changed) in pairs,
+//! back to back, alternating which goes first, for many pairs; each sample times a
 //! batch of calls sized to take about 2 ms. Prints the median time per call of
-//! each, their relative difference, and the run's noise: the median absolute
-//! difference between consecutive samples of the same password, relative to the
-//! median. A difference inside the noise is no measurable timing difference.
-//! `TIMING_SAMPLES` overrides the sample count (default 301).
+//! each and the median of the paired relative differences (wrong - right) / right
+//! with its 99% confidence interval (sign-test order statistics, so preemption
+//! outliers on a shared machine do not sway it). A verdict of "same" means the
+//! interval contains 0: no timing difference is detectable at this sample size.
+//! `TIMING_SAMPLES` overrides the number of pairs (default 301).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -56,6 +57,11 @@ fn cases() -> Vec<(&'static str, String)> {
 
 /// Calls of `verify` that take about `target`.
 fn batch_size(h: &StoredHash, target: Duration) -> u32 {
+    // Warm up first (caches, allocator, CPU frequency), or the first timing is cold.
+    let warm = Instant::now();
+    while warm.elapsed() < target * 10 {
+        black_box(h.verify(black_box(RIGHT)));
+    }
     let mut n = 1u32;
     loop {
         let start = Instant::now();
@@ -90,11 +96,16 @@ fn median(v: &[f64]) -> f64 {
     }
 }
 
-/// Median absolute difference of consecutive samples, relative to the median:
-/// how much two measurements of the very same thing disagree on this machine now.
-fn noise(v: &[f64]) -> f64 {
-    let d: Vec<f64> = v.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    median(&d) / median(v)
+/// Median of the paired relative differences and its 99% confidence interval from
+/// order statistics (distribution-free: the sign test's interval for a median).
+fn paired(right: &[f64], wrong: &[f64]) -> (f64, f64, f64) {
+    let mut d: Vec<f64> = right.iter().zip(wrong).map(|(r, w)| (w - r) / r).collect();
+    d.sort_by(f64::total_cmp);
+    let n = d.len();
+    let half = 2.576 * (n as f64).sqrt() / 2.0;
+    let lo = ((n as f64 / 2.0 - half).floor().max(0.0)) as usize;
+    let hi = (n - 1 - lo).max(lo);
+    (median(&d), d[lo], d[hi])
 }
 
 fn fmt_time(s: f64) -> String {
@@ -135,34 +146,33 @@ fn main() {
             }
         }
         let (mr, mw) = (median(&right), median(&wrong));
-        let diff = (mw - mr) / mr;
-        let nz = noise(&right).max(noise(&wrong));
+        let (diff, lo, hi) = paired(&right, &wrong);
         eprintln!("  {name}: {} ({}) batch {n}", h.identification.format, s);
-        rows.push((name, n, mr, mw, diff, nz));
+        rows.push((name, n, mr, mw, diff, lo, hi));
     }
 
     println!();
     println!(
-        "{:<26} {:>7} {:>13} {:>13} {:>10} {:>9}  verdict",
+        "{:<26} {:>6} {:>13} {:>13} {:>12} {:>21}  verdict",
         "scheme (fixed parameters)",
         "batch",
         "right median",
         "wrong median",
         "wrong/right",
-        "noise"
+        "99% CI"
     );
-    for (name, n, mr, mw, diff, nz) in rows {
-        let verdict = if diff.abs() <= nz.max(0.01) {
-            "same within noise"
+    for (name, n, mr, mw, diff, lo, hi) in rows {
+        let verdict = if lo <= 0.0 && hi >= 0.0 {
+            "same (no difference detected)"
         } else {
             "DIFFERS"
         };
         println!(
-            "{name:<26} {n:>7} {:>13} {:>13} {:>+9.2}% {:>8.2}%  {verdict}",
+            "{name:<26} {n:>6} {:>13} {:>13} {:>+11.2}% {:>21}  {verdict}",
             fmt_time(mr),
             fmt_time(mw),
             diff * 100.0,
-            nz * 100.0
+            format!("[{:+.2}%, {:+.2}%]", lo * 100.0, hi * 100.0),
         );
     }
 }
