@@ -135,20 +135,52 @@ pub fn countermeasure_applies(password: &[u8]) -> bool {
     key_words(Variant::A, password).p0_flip != 0
 }
 
-/// Blowfish's round function. Indexing the 256-entry boxes with one byte of a
-/// `u32` (`>> 24`, `& 0xff`) lets the compiler drop every bounds check.
+// Wide words.
+//
+// Blowfish is latency-bound: each round waits for the previous one's result, then
+// extracts its four bytes, loads four S-box entries and combines them. On x86-64
+// three of the four bytes come out in one instruction (`>> 24`, the low byte, and
+// the second byte through `%ah`), but the third byte (bits 16..24) takes two
+// (shift, then zero-extend), and it is the S-box word needed first. So every word
+// of the state is kept "wide": a u64 holding the 32-bit value in bits 0..32 and
+// its low 24 bits again in bits 40..64. Then bits 16..24 of the value are simply
+// bits 56..64 of the wide word: one shift.
+//
+// The round function's additions and XORs act on both copies at once: the low copy
+// is the exact 32-bit result plus carries out of bit 31 that land in bits 32..40,
+// and the high copy is the same computation truncated to 24 bits (additions and
+// XOR on the low 24 bits depend on nothing above them). The few carries in bits
+// 32..40 (at most two per round function) are only ever XORed into a running word,
+// never added, so they never reach bit 40; they are cleared whenever a word is
+// stored back into P or S, so the tables stay clean.
+
+/// A clean wide word from a 32-bit value.
 #[inline(always)]
-fn feistel(s: &[[u32; 256]; 4], x: u32) -> u32 {
-    let a = s[0][(x >> 24) as usize];
-    let b = s[1][((x >> 16) & 0xff) as usize];
-    let c = s[2][((x >> 8) & 0xff) as usize];
-    let d = s[3][(x & 0xff) as usize];
+const fn widen(v: u32) -> u64 {
+    v as u64 | (v as u64) << 40
+}
+
+/// Drop the carries in bits 32..40 of a running wide word.
+#[inline(always)]
+const fn clean(w: u64) -> u64 {
+    w & 0xffff_ff00_ffff_ffff
+}
+
+/// Blowfish's round function on a wide word; every index is one instruction from
+/// `x`, and `as u8` / `>> 56` on 256-entry arrays leave no bounds checks.
+#[inline(always)]
+fn feistel(s: &[[u64; 256]; 4], x: u64) -> u64 {
+    let a = s[0][((x as u32) >> 24) as usize];
+    let b = s[1][(x >> 56) as usize];
+    let c = s[2][(x >> 8) as u8 as usize];
+    let d = s[3][x as u8 as usize];
     (a.wrapping_add(b) ^ c).wrapping_add(d)
 }
 
-/// One Blowfish block encryption, 16 rounds unrolled.
+/// One Blowfish block encryption on wide words, 16 rounds unrolled. The result
+/// carries junk in bits 32..40 (see [`clean`]).
 #[inline(always)]
-fn encrypt(p: &[u32; 18], s: &[[u32; 256]; 4], mut l: u32, mut r: u32) -> (u32, u32) {
+fn encrypt(p: &[u64; 18], s: &[[u64; 256]; 4], mut l: u64, mut r: u64) -> (u64, u64) {
     l ^= p[0];
     macro_rules! round_pairs {
         ($($i:literal)*) => {$(
@@ -160,10 +192,10 @@ fn encrypt(p: &[u32; 18], s: &[[u32; 256]; 4], mut l: u32, mut r: u32) -> (u32, 
     (r ^ p[17], l)
 }
 
-/// Blowfish's subkeys and S-boxes.
+/// Blowfish's subkeys and S-boxes, as wide words.
 struct State {
-    p: [u32; 18],
-    s: [[u32; 256]; 4],
+    p: [u64; 18],
+    s: [[u64; 256]; 4],
 }
 
 impl State {
@@ -172,16 +204,16 @@ impl State {
     /// and 2(n mod 2)+1 (Eksblowfish's salted expansion; the key part is done by
     /// the caller on P).
     #[inline(always)]
-    fn expand<const SALTED: bool>(&mut self, salt: &[u32; 4]) {
-        let (mut l, mut r) = (0u32, 0u32);
+    fn expand<const SALTED: bool>(&mut self, salt: &[u64; 4]) {
+        let (mut l, mut r) = (0u64, 0u64);
         for i in 0..9 {
             if SALTED {
                 l ^= salt[(i & 1) * 2];
                 r ^= salt[(i & 1) * 2 + 1];
             }
             (l, r) = encrypt(&self.p, &self.s, l, r);
-            self.p[2 * i] = l;
-            self.p[2 * i + 1] = r;
+            self.p[2 * i] = clean(l);
+            self.p[2 * i + 1] = clean(r);
         }
         // P is fixed from here on; a local copy tells the compiler that the
         // stores into S below never change it.
@@ -194,13 +226,13 @@ impl State {
                     r ^= salt[((j + 1) & 1) * 2 + 1];
                 }
                 (l, r) = encrypt(&p, &self.s, l, r);
-                self.s[k][2 * j] = l;
-                self.s[k][2 * j + 1] = r;
+                self.s[k][2 * j] = clean(l);
+                self.s[k][2 * j + 1] = clean(r);
             }
         }
     }
 
-    fn xor_p(&mut self, words: &[u32; 18]) {
+    fn xor_p(&mut self, words: &[u64; 18]) {
         for (p, w) in self.p.iter_mut().zip(words) {
             *p ^= w;
         }
@@ -218,22 +250,23 @@ pub fn bcrypt_raw(
 ) -> [u8; DIGEST_LEN] {
     assert!(cost <= MAX_COST, "bcrypt cost is validated by the parser");
     let key = key_words(variant, password);
-    let mut salt_words = [0u32; 4];
+    let expanded = key.expanded.map(widen);
+    let mut salt_words = [0u64; 4];
     for (w, chunk) in salt_words.iter_mut().zip(salt.chunks_exact(4)) {
-        *w = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        *w = widen(u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]));
     }
-    let salt_cycle: [u32; 18] = std::array::from_fn(|i| salt_words[i % 4]);
+    let salt_cycle: [u64; 18] = std::array::from_fn(|i| salt_words[i % 4]);
 
     let mut state = State {
-        p: INIT_P,
-        s: INIT_S,
+        p: INIT_P_WIDE,
+        s: INIT_S_WIDE,
     };
-    state.xor_p(&key.expanded);
-    state.p[0] ^= key.p0_flip;
+    state.xor_p(&expanded);
+    state.p[0] ^= widen(key.p0_flip);
     state.expand::<true>(&salt_words);
     for _ in 0..1u64 << cost {
         // The countermeasure flip is deliberately not repeated here (BF_crypt).
-        state.xor_p(&key.expanded);
+        state.xor_p(&expanded);
         state.expand::<false>(&salt_words);
         state.xor_p(&salt_cycle);
         state.expand::<false>(&salt_words);
@@ -241,12 +274,12 @@ pub fn bcrypt_raw(
 
     let mut ctext = MAGIC;
     for pair in ctext.chunks_exact_mut(2) {
-        let (mut l, mut r) = (pair[0], pair[1]);
+        let (mut l, mut r) = (widen(pair[0]), widen(pair[1]));
         for _ in 0..64 {
             (l, r) = encrypt(&state.p, &state.s, l, r);
         }
-        pair[0] = l;
-        pair[1] = r;
+        pair[0] = l as u32;
+        pair[1] = r as u32;
     }
     let mut out = [0u8; DIGEST_LEN];
     for (i, byte) in out.iter_mut().enumerate() {
@@ -254,6 +287,30 @@ pub fn bcrypt_raw(
     }
     out
 }
+
+const INIT_P_WIDE: [u64; 18] = {
+    let mut w = [0u64; 18];
+    let mut i = 0;
+    while i < 18 {
+        w[i] = widen(INIT_P[i]);
+        i += 1;
+    }
+    w
+};
+
+const INIT_S_WIDE: [[u64; 256]; 4] = {
+    let mut w = [[0u64; 256]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let mut i = 0;
+        while i < 256 {
+            w[k][i] = widen(INIT_S[k][i]);
+            i += 1;
+        }
+        k += 1;
+    }
+    w
+};
 
 /// Blowfish's initial subkeys: the fractional hex digits of pi (Schneier 1993),
 /// as listed in RustCrypto's `blowfish` crate (`src/consts.rs`).

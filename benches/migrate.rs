@@ -1,0 +1,156 @@
+//! Migrate throughput against the floor of merely reading and writing the CSV.
+//!
+//! `cargo bench --bench migrate`. Generates a 1,000,000-row export with
+//! `hashport::bench::synthetic_export` once, in memory, then alternates for
+//! `MIGRATE_ROUNDS` rounds (default 5):
+//!
+//! - floor: the `csv` crate reads every `ByteRecord` and writes it to a
+//!   `csv::Writer` over `io::sink()`: parsing and re-serialising, nothing else;
+//! - migrate: `pipeline::run` over the same bytes (read, classify on all cores,
+//!   de-duplicate, SHA-256 of the input), its sink serialising every user and
+//!   reject to JSON as the bundle writer does, into `io::sink()`.
+//!
+//! Prints rows/s (median of the rounds) and the ratio migrate/floor (median of
+//! the per-round ratios). `MIGRATE_ROWS` overrides the row count.
+
+use std::io::{self, Write};
+use std::time::Instant;
+
+use hashport::bench;
+use hashport::pipeline::classify::{ClassifyConfig, RejectRow, Target, UserRow};
+use hashport::pipeline::columns::{ColumnMap, Preset};
+use hashport::pipeline::{self, RunConfig, Sink};
+use hashport::policy::Policy;
+
+/// JSON lines into the void: the bundle writer's serialisation work without the disk.
+struct JsonSink {
+    buf: Vec<u8>,
+    out: io::Sink,
+}
+
+impl Sink for JsonSink {
+    fn user(&mut self, user: &UserRow) -> io::Result<()> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, user)?;
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)
+    }
+    fn reject(&mut self, reject: &RejectRow) -> io::Result<()> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, reject)?;
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)
+    }
+}
+
+/// Rows per second of a plain csv read + write.
+fn floor(data: &[u8]) -> (u64, f64) {
+    let start = Instant::now();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(data);
+    let mut wtr = csv::Writer::from_writer(io::sink());
+    wtr.write_byte_record(rdr.byte_headers().expect("header"))
+        .expect("write");
+    let mut rec = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    while rdr.read_byte_record(&mut rec).expect("csv") {
+        wtr.write_byte_record(&rec).expect("write");
+        rows += 1;
+    }
+    wtr.flush().expect("flush");
+    (rows, rows as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Rows per second of `pipeline::run` with `jobs` classifier threads.
+fn migrate(data: &[u8], jobs: usize) -> (u64, f64) {
+    let cfg = RunConfig {
+        classify: ClassifyConfig {
+            columns: ColumnMap::new(Preset::Auto, &[]),
+            format_hint: None,
+            firebase: None,
+            target: Target::Clerk,
+            policy: Policy::default(),
+            ctx: Default::default(),
+        },
+        kind: None,
+        jobs,
+    };
+    let mut sink = JsonSink {
+        buf: Vec::with_capacity(1024),
+        out: io::sink(),
+    };
+    // The pipeline owns its reader; the copy is made before the clock starts.
+    let input = Box::new(io::Cursor::new(data.to_vec()));
+    let start = Instant::now();
+    let (counts, _) =
+        pipeline::run(input, "synthetic.csv", &cfg, &mut sink, &|_, _| {}).expect("pipeline");
+    (
+        counts.input,
+        counts.input as f64 / start.elapsed().as_secs_f64(),
+    )
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with no `--bench`: do a tiny smoke run.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let rows: u64 = env_or("MIGRATE_ROWS", if smoke { 2_000 } else { 1_000_000 });
+    let rounds: usize = env_or("MIGRATE_ROUNDS", if smoke { 1 } else { 5 }).max(1);
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let mut data = Vec::new();
+    bench::synthetic_export(rows, 42, &mut data).expect("generate");
+    eprintln!(
+        "migrate bench: {rows} rows, {:.1} MiB, {jobs} jobs, {rounds} rounds (floor and migrate interleaved)",
+        data.len() as f64 / (1 << 20) as f64
+    );
+
+    let (mut f_rates, mut m_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let (fr, f) = floor(&data);
+        let (mr, m) = migrate(&data, jobs);
+        assert_eq!(fr, rows, "floor read every row");
+        assert_eq!(mr, rows, "migrate saw every row");
+        eprintln!(
+            "  round {round}: floor {f:>12.0} rows/s   migrate {m:>12.0} rows/s   ratio {:.3}",
+            m / f
+        );
+        f_rates.push(f);
+        m_rates.push(m);
+        ratios.push(m / f);
+    }
+    let (f, m, r) = (
+        median(&mut f_rates),
+        median(&mut m_rates),
+        median(&mut ratios),
+    );
+    println!();
+    println!("{:<52} {:>14}", "measurement (median of rounds)", "rows/s");
+    println!(
+        "{:<52} {:>14.0}",
+        "floor: csv ByteRecord read + csv::Writer to sink", f
+    );
+    println!(
+        "{:<52} {:>14.0}",
+        format!("migrate: pipeline::run, JSON sink, {jobs} jobs"),
+        m
+    );
+    println!("ratio migrate/floor (median of per-round ratios): {r:.3}");
+}
