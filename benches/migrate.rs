@@ -22,6 +22,10 @@ use hashport::pipeline::columns::{ColumnMap, Preset};
 use hashport::pipeline::{self, RunConfig, Sink};
 use hashport::policy::Policy;
 
+// The CLI's allocator, so this measures what `hashport migrate` runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// JSON lines into the void: the bundle writer's serialisation work without the disk.
 struct JsonSink {
     buf: Vec<u8>,
