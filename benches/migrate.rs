@@ -17,10 +17,8 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use hashport::bench;
-use hashport::pipeline::classify::{ClassifyConfig, RejectRow, Target, UserRow};
-use hashport::pipeline::columns::{ColumnMap, Preset};
-use hashport::pipeline::{self, RunConfig, Sink};
-use hashport::policy::Policy;
+use hashport::pipeline::classify::{RejectRow, UserRow};
+use hashport::pipeline::{self, Sink};
 
 // The CLI's allocator, so this measures what `hashport migrate` runs.
 #[global_allocator]
@@ -68,18 +66,7 @@ fn floor(data: &[u8]) -> (u64, f64) {
 
 /// Rows per second of `pipeline::run` with `jobs` classifier threads.
 fn migrate(data: &[u8], jobs: usize) -> (u64, f64) {
-    let cfg = RunConfig {
-        classify: ClassifyConfig {
-            columns: ColumnMap::new(Preset::Auto, &[]),
-            format_hint: None,
-            firebase: None,
-            target: Target::Clerk,
-            policy: Policy::default(),
-            ctx: Default::default(),
-        },
-        kind: None,
-        jobs,
-    };
+    let cfg = bench::run_config(jobs);
     let mut sink = JsonSink {
         buf: Vec::with_capacity(1024),
         out: io::sink(),

@@ -74,6 +74,25 @@ pub fn throughput(h: &StoredHash, threads: usize, seconds: f64) -> f64 {
     })
 }
 
+/// The `migrate` configuration benchmarks use: automatic columns, Clerk target, default
+/// policy, `jobs` classifier threads.
+pub fn run_config(jobs: usize) -> crate::pipeline::RunConfig {
+    use crate::pipeline::classify::{ClassifyConfig, Target};
+    use crate::pipeline::columns::{ColumnMap, Preset};
+    crate::pipeline::RunConfig {
+        classify: ClassifyConfig {
+            columns: ColumnMap::new(Preset::Auto, &[]),
+            format_hint: None,
+            firebase: None,
+            target: Target::Clerk,
+            policy: crate::policy::Policy::default(),
+            ctx: Default::default(),
+        },
+        kind: None,
+        jobs,
+    }
+}
+
 /// A realistic mixed export for the migrate benchmark: CSV with a header, `rows` users,
 /// common formats in rough real-world proportions and about 3% broken records.
 /// Deterministic for a given seed.

@@ -4,10 +4,10 @@
 //!
 //! ```
 //! use hashport::policy::{verify_and_upgrade, Outcome, Policy};
-//! use hashport::scheme::{parse, ParseContext};
+//! use hashport::scheme::parse;
 //!
 //! let policy = Policy { target_cost: 4, ..Policy::default() }; // cost 4 only to keep the doc test fast
-//! let ctx = ParseContext { caps: policy.caps.clone(), ..Default::default() };
+//! let ctx = policy.parse_context();
 //! // A legacy hash from the import bundle (here: unsalted MD5 of "password").
 //! let stored = parse("5f4dcc3b5aa765d61d8327deb882cf99", Some("hex_md5"), &ctx).unwrap();
 //! match verify_and_upgrade(b"password", &stored, &policy).unwrap() {
@@ -118,6 +118,14 @@ impl Policy {
             return Some(UpgradeReason::BcryptCostBelowTarget);
         }
         None
+    }
+
+    /// The parse context whose work caps are this policy's.
+    pub fn parse_context(&self) -> crate::scheme::ParseContext {
+        crate::scheme::ParseContext {
+            caps: self.caps.clone(),
+            ..Default::default()
+        }
     }
 
     /// A fresh `$2b$` hash of `password` at the target cost.

@@ -5,10 +5,8 @@ use std::io::{self, IsTerminal};
 use std::time::Instant;
 
 use hashport::bench::{self, CASES};
-use hashport::pipeline::classify::{ClassifyConfig, RejectRow, Target, UserRow};
-use hashport::pipeline::columns::{ColumnMap, Preset};
-use hashport::pipeline::{self, RunConfig, Sink};
-use hashport::policy::Policy;
+use hashport::pipeline::classify::{RejectRow, UserRow};
+use hashport::pipeline::{self, Sink};
 use serde_json::json;
 
 use super::exit;
@@ -48,18 +46,7 @@ impl Sink for Null {
 fn migrate_rows_per_sec(rows: u64, jobs: usize) -> Result<f64, String> {
     let mut data = Vec::new();
     bench::synthetic_export(rows, 42, &mut data).map_err(|e| e.to_string())?;
-    let cfg = RunConfig {
-        classify: ClassifyConfig {
-            columns: ColumnMap::new(Preset::Auto, &[]),
-            format_hint: None,
-            firebase: None,
-            target: Target::Clerk,
-            policy: Policy::default(),
-            ctx: Default::default(),
-        },
-        kind: None,
-        jobs,
-    };
+    let cfg = bench::run_config(jobs);
     let start = Instant::now();
     let (counts, _) = pipeline::run(
         Box::new(io::Cursor::new(data)),

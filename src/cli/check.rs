@@ -187,10 +187,7 @@ pub fn run(args: Args) -> u8 {
         caps: args.caps.caps(),
         ..Policy::default()
     };
-    let ctx = ParseContext {
-        caps: policy.caps.clone(),
-        ..Default::default()
-    };
+    let ctx = policy.parse_context();
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()

@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 
 use hashport::policy::{verify_and_upgrade, Outcome, Policy};
-use hashport::scheme::{self, ParseContext};
+use hashport::scheme;
 use serde_json::json;
 
 use super::caps_args::CapsArgs;
@@ -50,10 +50,7 @@ pub fn run(args: Args) -> u8 {
         caps: args.caps.caps(),
         ..Policy::default()
     };
-    let ctx = ParseContext {
-        caps: policy.caps.clone(),
-        ..Default::default()
-    };
+    let ctx = policy.parse_context();
     let hint = args.format.as_deref().or(args.hasher.as_deref());
     let stored = match scheme::parse(args.digest.trim(), hint, &ctx) {
         Ok(h) => h,
