@@ -108,14 +108,17 @@ pub fn run(a: Args) -> u8 {
             "scaling": all / one,
         }));
     }
-    // bcrypt cost for ~250 ms: each cost step doubles the work.
+    // The bcrypt cost whose time is nearest 250 ms (by ratio): each cost step doubles the work.
     let cost_hint = results.iter().find(|r| r["case"] == "bcrypt-10").map(|r| {
         let t10 = 1.0 / r["per_sec_1_thread"].as_f64().unwrap_or(1.0);
-        let mut cost = 10u32;
-        while cost < 31 && t10 * f64::from(1u32 << (cost + 1 - 10)) <= 0.25 {
-            cost += 1;
-        }
-        (cost, t10 * f64::from(1u32 << (cost - 10)))
+        let time = |cost: u32| t10 * 2f64.powi(cost as i32 - 10);
+        let cost = (4..=31u32)
+            .min_by(|&a, &b| {
+                let off = |c: u32| (time(c) / 0.25).ln().abs();
+                off(a).total_cmp(&off(b))
+            })
+            .unwrap_or(12);
+        (cost, time(cost))
     });
     let migrate = if a.migrate_rows > 0 {
         if chatty {
