@@ -115,6 +115,8 @@ proptest! {
         check(&phc, "phc_pbkdf2", pw.as_bytes())?;
     }
 
+    // pwhash deprecates these for *new* passwords; here they are the independent producer.
+    #[allow(deprecated)]
     #[test]
     fn pwhash_crypt_hashes(pw in password(), salt in "[./A-Za-z0-9]{8}") {
         let md5 = pwhash::md5_crypt::hash_with(format!("$1${salt}$").as_str(), pw.as_bytes()).unwrap();
