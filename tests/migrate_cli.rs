@@ -401,6 +401,11 @@ fn non_empty_dir_needs_force_and_failure_leaves_no_manifest() {
     };
     run(Path::new("fixtures/sample-export.csv"), false).success();
     run(Path::new("fixtures/sample-export.csv"), false).code(2);
+    // --force replaces a finished bundle.
+    let before = fs::read(dir.join("users-00001.jsonl")).unwrap();
+    run(Path::new("fixtures/sample-export.csv"), true).success();
+    assert_eq!(fs::read(dir.join("users-00001.jsonl")).unwrap(), before);
+    assert!(dir.join("manifest.json").exists());
     // A truncated gzip fails loudly and the re-used directory has no manifest.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     for i in 0..2000 {

@@ -124,11 +124,15 @@ impl BundleWriter {
                 if !force {
                     return Err(BundleError::NotEmpty(dir.to_path_buf()));
                 }
-                let _ = fs::remove_file(dir.join(MANIFEST));
+                let remove = |p: &Path| match fs::remove_file(p) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err(e)),
+                    _ => Ok(()),
+                };
+                remove(&dir.join(MANIFEST))?;
                 for e in entries {
                     let name = e.file_name().to_string_lossy().to_string();
                     if is_bundle_file(&name) {
-                        fs::remove_file(e.path()).map_err(io_err)?;
+                        remove(&e.path())?;
                     }
                 }
             }
