@@ -17,31 +17,32 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use hashport::bench;
-use hashport::pipeline::classify::{RejectRow, UserRow};
 use hashport::pipeline::{self, Sink};
 
 // The CLI's allocator, so this measures what `hashport migrate` runs.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// JSON lines into the void: the bundle writer's serialisation work without the disk.
-struct JsonSink {
-    buf: Vec<u8>,
+/// Rendered records into the void, as the bundle writer gets them, without the disk.
+struct VoidSink {
     out: io::Sink,
 }
 
-impl Sink for JsonSink {
-    fn user(&mut self, user: &UserRow) -> io::Result<()> {
-        self.buf.clear();
-        serde_json::to_writer(&mut self.buf, user)?;
-        self.buf.push(b'\n');
-        self.out.write_all(&self.buf)
+impl Sink for VoidSink {
+    fn user(&mut self, _: u64, record: &[u8]) -> io::Result<()> {
+        self.out.write_all(record)
     }
-    fn reject(&mut self, reject: &RejectRow) -> io::Result<()> {
-        self.buf.clear();
-        serde_json::to_writer(&mut self.buf, reject)?;
-        self.buf.push(b'\n');
-        self.out.write_all(&self.buf)
+    fn reject(&mut self, _: u64, record: &[u8]) -> io::Result<()> {
+        self.out.write_all(record)
+    }
+    fn retract(
+        &mut self,
+        retractions: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+    ) -> io::Result<()> {
+        for r in retractions {
+            self.out.write_all(&r?.1)?;
+        }
+        Ok(())
     }
 }
 
@@ -67,10 +68,7 @@ fn floor(data: &[u8]) -> (u64, f64) {
 /// Rows per second of `pipeline::run` with `jobs` classifier threads.
 fn migrate(data: &[u8], jobs: usize) -> (u64, f64) {
     let cfg = bench::run_config(jobs);
-    let mut sink = JsonSink {
-        buf: Vec::with_capacity(1024),
-        out: io::sink(),
-    };
+    let mut sink = VoidSink { out: io::sink() };
     // The pipeline owns its reader; the copy is made before the clock starts.
     let input = Box::new(io::Cursor::new(data.to_vec()));
     let start = Instant::now();

@@ -5,7 +5,7 @@
 
 use std::io::{self, Cursor};
 
-use hashport::pipeline::classify::{ClassifyConfig, FirebaseParams, RejectRow, Target, UserRow};
+use hashport::pipeline::classify::{ClassifyConfig, FirebaseParams, Target};
 use hashport::pipeline::columns::{ColumnMap, Preset};
 use hashport::pipeline::{self, RunConfig, Sink};
 use hashport::policy::Policy;
@@ -18,15 +18,38 @@ struct Counting {
     rejects: u64,
 }
 
+/// Each record must be one JSON object line naming its source line.
+fn check(line: u64, record: &[u8]) -> serde_json::Value {
+    assert!(line >= 1, "record with line {line}");
+    assert_eq!(record.last(), Some(&b'\n'), "record without its newline");
+    assert_eq!(record.iter().filter(|b| **b == b'\n').count(), 1, "record over lines");
+    let v: serde_json::Value = serde_json::from_slice(record).expect("record is JSON");
+    assert_eq!(v["source_line"], line, "line of {v}");
+    v
+}
+
 impl Sink for Counting {
-    fn user(&mut self, u: &UserRow) -> io::Result<()> {
-        assert!(u.source_line >= 1, "user with line {}", u.source_line);
+    fn user(&mut self, line: u64, record: &[u8]) -> io::Result<()> {
+        check(line, record);
         self.users += 1;
         Ok(())
     }
-    fn reject(&mut self, r: &RejectRow) -> io::Result<()> {
-        assert!(!r.reason.is_empty());
+    fn reject(&mut self, line: u64, record: &[u8]) -> io::Result<()> {
+        let v = check(line, record);
+        assert!(!v["reason"].as_str().expect("reason").is_empty());
         self.rejects += 1;
+        Ok(())
+    }
+    fn retract(
+        &mut self,
+        retractions: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+    ) -> io::Result<()> {
+        for r in retractions {
+            let (line, record) = r?;
+            check(line, &record);
+            self.users -= 1;
+            self.rejects += 1;
+        }
         Ok(())
     }
 }

@@ -3,14 +3,14 @@
 //! directory without `manifest.json` is an unfinished bundle. Directory 0700, files
 //! 0600: the bundle holds password hashes (and Firebase signer keys) and is a secret.
 
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::pipeline::classify::{RejectRow, UserRow};
 use crate::pipeline::{Counts, InputInfo, Sink};
 
 pub const MANIFEST: &str = "manifest.json";
@@ -21,7 +21,9 @@ fn is_bundle_file(name: &str) -> bool {
     name == MANIFEST
         || name == REJECTS
         || name == "manifest.json.tmp"
-        || (name.starts_with("users-") && name.ends_with(".jsonl"))
+        || name == "rejects.jsonl.old"
+        || (name.starts_with("users-")
+            && (name.ends_with(".jsonl") || name.ends_with(".jsonl.old")))
 }
 
 /// Create a file readable by its owner only.
@@ -53,11 +55,10 @@ impl HashedFile {
             records: 0,
         })
     }
-    pub fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
-        self.sha.update(line);
-        self.sha.update(b"\n");
-        self.out.write_all(line)?;
-        self.out.write_all(b"\n")?;
+    /// One record, its `\n` included.
+    pub fn write_record(&mut self, record: &[u8]) -> io::Result<()> {
+        self.sha.update(record);
+        self.out.write_all(record)?;
         self.records += 1;
         Ok(())
     }
@@ -98,8 +99,9 @@ pub struct BundleWriter {
     current: Option<HashedFile>,
     chunks: u32,
     done: Vec<FileEntry>,
+    /// The source line of each chunk's first user (to find a retracted line's chunk).
+    first_lines: Vec<u64>,
     rejects: HashedFile,
-    buf: Vec<u8>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,8 +153,8 @@ impl BundleWriter {
             current: None,
             chunks: 0,
             done: Vec::new(),
+            first_lines: Vec::new(),
             rejects,
-            buf: Vec::with_capacity(512),
         })
     }
 
@@ -189,8 +191,131 @@ impl BundleWriter {
     }
 }
 
+fn chunk_name(n: u32) -> String {
+    format!("users-{n:05}.jsonl")
+}
+
+/// The `source_line` a record of ours starts with (`{"source_line":N,`).
+fn source_line(record: &[u8]) -> io::Result<u64> {
+    record
+        .strip_prefix(b"{\"source_line\":")
+        .and_then(|rest| {
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+        })
+        .ok_or_else(|| io::Error::other("a bundle record without a source_line"))
+}
+
+/// Records of bundle files read back in order, one record of lookahead.
+struct Records {
+    files: VecDeque<PathBuf>,
+    reader: Option<BufReader<File>>,
+    peeked: Option<(u64, Vec<u8>)>,
+}
+
+impl Records {
+    fn new(files: Vec<PathBuf>) -> Self {
+        Records {
+            files: files.into(),
+            reader: None,
+            peeked: None,
+        }
+    }
+
+    fn peek(&mut self) -> io::Result<Option<u64>> {
+        while self.peeked.is_none() {
+            if self.reader.is_none() {
+                let Some(path) = self.files.pop_front() else {
+                    return Ok(None);
+                };
+                self.reader = Some(BufReader::with_capacity(1 << 16, File::open(&path)?));
+            }
+            let mut rec = Vec::new();
+            let r = self.reader.as_mut().expect("opened above");
+            if r.read_until(b'\n', &mut rec)? == 0 {
+                self.reader = None;
+                continue;
+            }
+            self.peeked = Some((source_line(&rec)?, rec));
+        }
+        Ok(self.peeked.as_ref().map(|(l, _)| *l))
+    }
+
+    fn take(&mut self) -> Option<(u64, Vec<u8>)> {
+        self.peeked.take()
+    }
+}
+
+impl BundleWriter {
+    /// Rewrite the bundle without the retracted users, their rejects merged into
+    /// `rejects.jsonl` in line order. Chunks before the first retracted user stay as
+    /// they are; later ones are written again (so every chunk but the last stays full).
+    fn rewrite(
+        &mut self,
+        first: (u64, Vec<u8>),
+        rest: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+    ) -> io::Result<()> {
+        if let Some(cur) = self.current.take() {
+            self.done.push(cur.finish()?);
+        }
+        let k = self.first_lines.partition_point(|&f| f <= first.0).saturating_sub(1);
+        let mut old_users = Vec::new();
+        for n in k as u32 + 1..=self.chunks {
+            let from = self.dir.join(chunk_name(n));
+            let to = self.dir.join(format!("{}.old", chunk_name(n)));
+            fs::rename(&from, &to)?;
+            old_users.push(to);
+        }
+        self.done.truncate(k);
+        self.first_lines.truncate(k);
+        self.chunks = k as u32;
+        let old_rejects = self.dir.join("rejects.jsonl.old");
+        let rejects = std::mem::replace(
+            &mut self.rejects,
+            HashedFile::create(&self.dir, "rejects.jsonl.new")?,
+        );
+        rejects.finish()?;
+        fs::rename(self.dir.join(REJECTS), &old_rejects)?;
+        fs::rename(self.dir.join("rejects.jsonl.new"), self.dir.join(REJECTS))?;
+        self.rejects.name = REJECTS.to_string();
+
+        let mut users = Records::new(old_users.clone());
+        let mut rejects = Records::new(vec![old_rejects.clone()]);
+        let mut next = Some(first);
+        while let Some((line, json)) = next {
+            while rejects.peek()?.is_some_and(|l| l < line) {
+                let (_, rec) = rejects.take().expect("peeked");
+                self.rejects.write_record(&rec)?;
+            }
+            self.rejects.write_record(&json)?;
+            while let Some(l) = users.peek()? {
+                if l > line {
+                    break;
+                }
+                let (l, rec) = users.take().expect("peeked");
+                if l < line {
+                    self.user(l, &rec)?;
+                }
+            }
+            next = rest.next().transpose()?;
+        }
+        while rejects.peek()?.is_some() {
+            let (_, rec) = rejects.take().expect("peeked");
+            self.rejects.write_record(&rec)?;
+        }
+        while users.peek()?.is_some() {
+            let (l, rec) = users.take().expect("peeked");
+            self.user(l, &rec)?;
+        }
+        for p in old_users.iter().chain([&old_rejects]) {
+            fs::remove_file(p)?;
+        }
+        Ok(())
+    }
+}
+
 impl Sink for BundleWriter {
-    fn user(&mut self, user: &UserRow) -> io::Result<()> {
+    fn user(&mut self, line: u64, record: &[u8]) -> io::Result<()> {
         let rotate = self
             .current
             .as_ref()
@@ -200,20 +325,26 @@ impl Sink for BundleWriter {
                 self.done.push(cur.finish()?);
             }
             self.chunks += 1;
-            let name = format!("users-{:05}.jsonl", self.chunks);
-            self.current = Some(HashedFile::create(&self.dir, &name)?);
+            self.current = Some(HashedFile::create(&self.dir, &chunk_name(self.chunks))?);
+            self.first_lines.push(line);
         }
-        self.buf.clear();
-        serde_json::to_writer(&mut self.buf, user)?;
         self.current
             .as_mut()
             .expect("a chunk is open")
-            .write_line(&self.buf)
+            .write_record(record)
     }
 
-    fn reject(&mut self, reject: &RejectRow) -> io::Result<()> {
-        self.buf.clear();
-        serde_json::to_writer(&mut self.buf, reject)?;
-        self.rejects.write_line(&self.buf)
+    fn reject(&mut self, _line: u64, record: &[u8]) -> io::Result<()> {
+        self.rejects.write_record(record)
+    }
+
+    fn retract(
+        &mut self,
+        retractions: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+    ) -> io::Result<()> {
+        match retractions.next().transpose()? {
+            Some(first) => self.rewrite(first, retractions),
+            None => Ok(()),
+        }
     }
 }

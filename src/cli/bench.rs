@@ -5,8 +5,7 @@ use std::io::{self, IsTerminal};
 use std::time::Instant;
 
 use hashport::bench::{self, CASES};
-use hashport::pipeline::classify::{RejectRow, UserRow};
-use hashport::pipeline::{self, Sink};
+use hashport::pipeline::{self, NullSink};
 use serde_json::json;
 
 use super::exit;
@@ -33,16 +32,6 @@ pub struct Args {
     pub list: bool,
 }
 
-struct Null;
-impl Sink for Null {
-    fn user(&mut self, _: &UserRow) -> io::Result<()> {
-        Ok(())
-    }
-    fn reject(&mut self, _: &RejectRow) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 fn migrate_rows_per_sec(rows: u64, jobs: usize) -> Result<f64, String> {
     let mut data = Vec::new();
     bench::synthetic_export(rows, 42, &mut data).map_err(|e| e.to_string())?;
@@ -52,7 +41,7 @@ fn migrate_rows_per_sec(rows: u64, jobs: usize) -> Result<f64, String> {
         Box::new(io::Cursor::new(data)),
         "synthetic.csv",
         &cfg,
-        &mut Null,
+        &mut NullSink::default(),
         &|_, _| {},
     )
     .map_err(|e| e.to_string())?;

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use hashport::bundle::{create_private, BundleWriter};
-use hashport::pipeline::classify::{ClassifyConfig, FirebaseParams, RejectRow, Target, UserRow};
+use hashport::pipeline::classify::{ClassifyConfig, FirebaseParams, Target};
 use hashport::pipeline::columns::{ColumnMap, Field, Preset};
 use hashport::pipeline::read::InputKind;
-use hashport::pipeline::{self, Counts, RunConfig, Sink};
+use hashport::pipeline::render::CSV_COLUMNS;
+use hashport::pipeline::{self, Counts, Holdback, NullSink, RunConfig, Sink, UserFormat};
 use hashport::policy::Policy;
 use hashport::scheme::ParseContext;
 
@@ -229,85 +230,56 @@ fn parse_map(
     Ok(out)
 }
 
-/// Users to stdout (JSONL or CSV), rejects to a file or stderr.
+/// Users to stdout (JSONL or CSV), rejects to a file or stderr. Past the in-memory
+/// duplicate window, records are held back until duplicates are known (stdout cannot
+/// be rewritten).
 struct StdoutSink {
+    format: UserFormat,
     users: io::BufWriter<io::Stdout>,
-    csv: Option<csv::Writer<io::BufWriter<io::Stdout>>>,
     rejects: Box<dyn Write + Send>,
+    held: Option<Holdback>,
 }
 
-const CSV_COLUMNS: [&str; 12] = [
-    "source_line",
-    "external_id",
-    "email_address",
-    "username",
-    "first_name",
-    "last_name",
-    "format",
-    "format_confidence",
-    "password_hasher",
-    "password_digest",
-    "upgrade_on_sign_in",
-    "upgrade_reason",
-];
-
 impl Sink for StdoutSink {
-    fn user(&mut self, u: &UserRow) -> io::Result<()> {
-        match &mut self.csv {
-            Some(w) => {
-                let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-                w.write_record([
-                    u.source_line.to_string(),
-                    opt(&u.external_id),
-                    u.email_address.join(","),
-                    opt(&u.username),
-                    opt(&u.first_name),
-                    opt(&u.last_name),
-                    u.format.unwrap_or_default().to_string(),
-                    u.format_confidence
-                        .map(|c| c.as_str())
-                        .unwrap_or_default()
-                        .to_string(),
-                    opt(&u.password_hasher),
-                    opt(&u.password_digest),
-                    u.upgrade_on_sign_in.to_string(),
-                    u.upgrade_reason
-                        .map(|r| r.as_str())
-                        .unwrap_or_default()
-                        .to_string(),
-                ])
-                .map_err(io::Error::other)
-            }
-            None => {
-                serde_json::to_writer(&mut self.users, u)?;
-                self.users.write_all(b"\n")
-            }
+    fn user_format(&self) -> UserFormat {
+        self.format
+    }
+    fn user(&mut self, line: u64, record: &[u8]) -> io::Result<()> {
+        match &mut self.held {
+            Some(h) => h.user(line, record),
+            None => self.users.write_all(record),
         }
     }
-    fn reject(&mut self, r: &RejectRow) -> io::Result<()> {
-        serde_json::to_writer(&mut self.rejects, r)?;
-        self.rejects.write_all(b"\n")
+    fn reject(&mut self, line: u64, record: &[u8]) -> io::Result<()> {
+        match &mut self.held {
+            Some(h) => h.reject(line, record),
+            None => self.rejects.write_all(record),
+        }
+    }
+    fn provisional(&mut self) -> io::Result<()> {
+        self.held = Some(Holdback::new()?);
+        Ok(())
+    }
+    fn retract(
+        &mut self,
+        retractions: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+    ) -> io::Result<()> {
+        match self.held.take() {
+            Some(h) => h.release(retractions, &mut self.users, &mut *self.rejects),
+            None => {
+                for r in retractions {
+                    r?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 
 impl StdoutSink {
     fn flush(&mut self) -> io::Result<()> {
-        if let Some(w) = &mut self.csv {
-            w.flush()?;
-        }
         self.users.flush()?;
         self.rejects.flush()
-    }
-}
-
-/// Discards everything (dry run).
-struct NullSink;
-impl Sink for NullSink {
-    fn user(&mut self, _: &UserRow) -> io::Result<()> {
-        Ok(())
-    }
-    fn reject(&mut self, _: &RejectRow) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -416,15 +388,19 @@ pub fn run(a: Args) -> u8 {
             },
             None => Box::new(io::stderr()),
         };
-        let csv = (a.output_format == OutputFormat::Csv).then(|| {
-            let mut w = csv::Writer::from_writer(io::BufWriter::new(io::stdout()));
-            let _ = w.write_record(CSV_COLUMNS);
-            w
-        });
+        let mut users = io::BufWriter::new(io::stdout());
+        let format = if a.output_format == OutputFormat::Csv {
+            let _ = users.write_all(CSV_COLUMNS.join(",").as_bytes());
+            let _ = users.write_all(b"\n");
+            UserFormat::Csv
+        } else {
+            UserFormat::Json
+        };
         stdout_sink = Some(StdoutSink {
-            users: io::BufWriter::new(io::stdout()),
-            csv,
+            format,
+            users,
             rejects,
+            held: None,
         });
     } else if let Some(dir) = &a.output {
         match BundleWriter::create(dir, a.chunk_size, a.force) {
@@ -462,7 +438,7 @@ pub fn run(a: Args) -> u8 {
         }
     };
 
-    let mut null = NullSink;
+    let mut null = NullSink::default();
     let sink: &mut dyn Sink = if let Some(b) = bundle.as_mut() {
         b
     } else if let Some(s) = stdout_sink.as_mut() {

@@ -2,10 +2,12 @@
 //! upgrade decided) or rejected with a reason code. Pure and per-record, so it runs in
 //! parallel; duplicate detection needs input order and happens in the writer stage.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::columns::{ColumnMap, Field};
-use super::read::SourceRecord;
+use super::read::{FieldsRef, RowError};
 use crate::policy::{Policy, UpgradeReason};
 use crate::scheme::{self, Confidence, ParseContext};
 
@@ -52,18 +54,19 @@ pub struct ClassifyConfig {
     pub ctx: ParseContext,
 }
 
-/// An accepted user: Clerk's createUser field names plus hashport's own.
+/// An accepted user: Clerk's createUser field names plus hashport's own. Text borrows
+/// from the input record where it can.
 #[derive(Debug, Clone, Serialize)]
-pub struct UserRow {
+pub struct UserRow<'a> {
     pub source_line: u64,
-    pub external_id: Option<String>,
-    pub email_address: Vec<String>,
-    pub username: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
+    pub external_id: Option<Cow<'a, str>>,
+    pub email_address: Vec<Cow<'a, str>>,
+    pub username: Option<Cow<'a, str>>,
+    pub first_name: Option<Cow<'a, str>>,
+    pub last_name: Option<Cow<'a, str>>,
     pub format: Option<&'static str>,
     pub format_confidence: Option<Confidence>,
-    pub password_hasher: Option<String>,
+    pub password_hasher: Option<&'static str>,
     pub password_digest: Option<String>,
     pub upgrade_on_sign_in: bool,
     pub upgrade_reason: Option<UpgradeReason>,
@@ -74,37 +77,61 @@ pub struct UserRow {
 
 /// A refused record.
 #[derive(Debug, Clone, Serialize)]
-pub struct RejectRow {
+pub struct RejectRow<'a> {
     pub source_line: u64,
-    pub external_id: Option<String>,
+    pub external_id: Option<Cow<'a, str>>,
     pub reason: &'static str,
-    pub message: String,
+    pub message: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone)]
-pub enum Classified {
-    Accepted(UserRow),
-    Rejected(RejectRow),
+pub enum Classified<'a> {
+    Accepted(UserRow<'a>),
+    Rejected(RejectRow<'a>),
 }
 
-fn reject(line: u64, id: Option<String>, reason: &'static str, message: String) -> Classified {
+fn reject<'a>(
+    line: u64,
+    id: Option<Cow<'a, str>>,
+    reason: &'static str,
+    message: impl Into<Cow<'a, str>>,
+) -> Classified<'a> {
     Classified::Rejected(RejectRow {
         source_line: line,
         external_id: id,
         reason,
-        message,
+        message: message.into(),
     })
 }
 
+/// `s` without surrounding whitespace, borrowed when it was borrowed.
+fn trim_cow(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+    }
+}
+
 /// Split an email cell that may hold several addresses (`a@x,b@y` or `a@x|b@y`).
-fn emails(cell: Option<String>) -> Vec<String> {
-    cell.map(|c| {
+fn emails(cell: Option<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    let split = |c: &str| {
         c.split([',', '|', ';'])
-            .map(|e| e.trim().to_string())
+            .map(str::trim)
             .filter(|e| !e.is_empty())
-            .collect()
-    })
-    .unwrap_or_default()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    match cell {
+        None => Vec::new(),
+        Some(Cow::Borrowed(c)) => c
+            .split([',', '|', ';'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(Cow::Borrowed)
+            .collect(),
+        Some(Cow::Owned(c)) => split(&c).into_iter().map(Cow::Owned).collect(),
+    }
 }
 
 /// Standard base64 with padding, as Firebase exports salts and hashes.
@@ -115,13 +142,17 @@ fn looks_base64(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
 }
 
-pub fn classify(rec: SourceRecord, cfg: &ClassifyConfig) -> Classified {
-    let line = rec.line;
-    let fields = match rec.body {
+/// Classify one record (its physical line, and its fields or why it has none).
+pub fn classify<'a>(
+    line: u64,
+    body: Result<FieldsRef<'a>, &RowError>,
+    cfg: &ClassifyConfig,
+) -> Classified<'a> {
+    let fields = match body {
         Ok(f) => f,
-        Err(e) => return reject(line, None, e.reason, e.message),
+        Err(e) => return reject(line, None, e.reason, e.message.clone()),
     };
-    let get = |f: Field| cfg.columns.get(&fields, f).map(|v| v.trim().to_string());
+    let get = |f: Field| cfg.columns.get(&fields, f).map(trim_cow);
     let external_id = get(Field::Id);
     let email_address = emails(get(Field::Email));
     let username = get(Field::Username);
@@ -159,8 +190,8 @@ pub fn classify(rec: SourceRecord, cfg: &ClassifyConfig) -> Classified {
                 user.format = Some("plaintext");
                 user.format_confidence = Some(Confidence::Hint);
                 user.password_hasher = Some(match cfg.target {
-                    Target::Clerk => d.password_hasher.to_string(),
-                    Target::Native => "bcrypt".to_string(),
+                    Target::Clerk => d.password_hasher,
+                    Target::Native => "bcrypt",
                 });
                 user.password_digest = Some(d.password_digest);
                 Classified::Accepted(user)
@@ -174,7 +205,7 @@ pub fn classify(rec: SourceRecord, cfg: &ClassifyConfig) -> Classified {
         };
     }
 
-    let hint = get(Field::Hint).or_else(|| cfg.format_hint.clone());
+    let hint = get(Field::Hint).or_else(|| cfg.format_hint.as_deref().map(Cow::Borrowed));
     let salt = get(Field::Salt);
     let Some(mut stored) = get(Field::Password) else {
         return Classified::Accepted(user); // no password: imported without one
@@ -192,18 +223,18 @@ pub fn classify(rec: SourceRecord, cfg: &ClassifyConfig) -> Classified {
                     line,
                     user.external_id,
                     "missing_parameters",
-                    "Firebase scrypt hash without project parameters: give --firebase-signer-key, --firebase-salt-separator, --firebase-rounds and --firebase-mem-cost".into(),
+                    "Firebase scrypt hash without project parameters: give --firebase-signer-key, --firebase-salt-separator, --firebase-rounds and --firebase-mem-cost",
                 );
             };
-            stored = format!(
+            stored = Cow::Owned(format!(
                 "{stored}${salt}${}${}${}${}",
                 fb.signer_key, fb.salt_separator, fb.rounds, fb.mem_cost
-            );
+            ));
         } else if hint
             .as_deref()
             .is_some_and(|h| h.starts_with("hex_") || h == "vbulletin" || h == "mybb_ipb")
         {
-            stored = format!("{stored}:{salt}");
+            stored = Cow::Owned(format!("{stored}:{salt}"));
         }
     }
 
@@ -216,14 +247,11 @@ pub fn classify(rec: SourceRecord, cfg: &ClassifyConfig) -> Classified {
     if !parsed.hash.usable() {
         return Classified::Accepted(user); // a "no password" marker
     }
-    user.candidates = parsed.identification.candidates.clone();
+    user.candidates = parsed.identification.candidates;
     let (hasher, digest) = match cfg.target {
-        Target::Native => (
-            parsed.identification.format.to_string(),
-            parsed.hash.canonical(),
-        ),
+        Target::Native => (parsed.identification.format, parsed.hash.canonical()),
         Target::Clerk => match parsed.hash.clerk() {
-            Ok(c) => (c.password_hasher.to_string(), c.password_digest),
+            Ok(c) => (c.password_hasher, c.password_digest),
             Err(e) => {
                 return reject(
                     line,

@@ -4,9 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-#[cfg(test)]
-use super::read::CsvHeader;
-use super::read::Fields;
+use super::read::FieldsRef;
 
 /// The user fields hashport reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,9 +150,9 @@ impl ColumnMap {
     }
 
     /// Pull one field out of a record. CSV columns are resolved once per header.
-    pub fn get<'a>(&self, fields: &'a Fields, field: Field) -> Option<Cow<'a, str>> {
-        let v: Cow<'a, str> = match fields {
-            Fields::Csv { header, values } => {
+    pub fn get<'a>(&self, fields: &FieldsRef<'a>, field: Field) -> Option<Cow<'a, str>> {
+        let v: Cow<'a, str> = match *fields {
+            FieldsRef::Csv { header, .. } => {
                 let resolved = header.resolved.get_or_init(|| {
                     Field::ALL
                         .iter()
@@ -166,9 +164,9 @@ impl ColumnMap {
                         .collect()
                 });
                 let i = Field::ALL.iter().position(|f| *f == field)?;
-                Cow::Borrowed(values.get(resolved[i]?)?.as_str())
+                Cow::Borrowed(fields.column(resolved[i]?)?)
             }
-            Fields::Json(map) => {
+            FieldsRef::Json(map) => {
                 let col = self.column_for(field, map.keys().map(String::as_str))?;
                 match map.get(&col) {
                     Some(serde_json::Value::String(s)) => Cow::Borrowed(s.as_str()),
@@ -194,15 +192,23 @@ impl ColumnMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::read::{CsvHeader, Fields};
     use std::sync::Arc;
 
     fn csv(header: &[&str], values: &[&str]) -> Fields {
+        let mut ends = Vec::new();
+        let mut text = String::new();
+        for v in values {
+            text.push_str(v);
+            ends.push(text.len());
+        }
         Fields::Csv {
             header: Arc::new(CsvHeader {
                 names: header.iter().map(|s| s.to_string()).collect(),
                 resolved: Default::default(),
             }),
-            values: values.iter().map(|s| s.to_string()).collect(),
+            text,
+            ends,
         }
     }
 
@@ -213,18 +219,18 @@ mod tests {
             &["localId", "Email", "passwordHash", "salt"],
             &["u1", "a@x", "h", "s"],
         );
-        assert_eq!(m.get(&f, Field::Id).as_deref(), Some("u1"));
-        assert_eq!(m.get(&f, Field::Email).as_deref(), Some("a@x"));
-        assert_eq!(m.get(&f, Field::Password).as_deref(), Some("h"));
-        assert_eq!(m.get(&f, Field::Salt).as_deref(), Some("s"));
-        assert_eq!(m.get(&f, Field::Plaintext), None);
+        assert_eq!(m.get(&f.view(), Field::Id).as_deref(), Some("u1"));
+        assert_eq!(m.get(&f.view(), Field::Email).as_deref(), Some("a@x"));
+        assert_eq!(m.get(&f.view(), Field::Password).as_deref(), Some("h"));
+        assert_eq!(m.get(&f.view(), Field::Salt).as_deref(), Some("s"));
+        assert_eq!(m.get(&f.view(), Field::Plaintext), None);
     }
 
     #[test]
     fn override_wins() {
         let m = ColumnMap::new(Preset::Auto, &[(Field::Password, "pw2".into())]);
         let f = csv(&["password", "pw2"], &["a", "b"]);
-        assert_eq!(m.get(&f, Field::Password).as_deref(), Some("b"));
+        assert_eq!(m.get(&f.view(), Field::Password).as_deref(), Some("b"));
     }
 
     #[test]
@@ -234,6 +240,6 @@ mod tests {
             serde_json::from_str(r#"{"_id":{"$oid":"5dea"},"email":"a@x","passwordHash":"h"}"#)
                 .unwrap();
         let f = Fields::Json(obj);
-        assert_eq!(m.get(&f, Field::Id).as_deref(), Some("auth0|5dea"));
+        assert_eq!(m.get(&f.view(), Field::Id).as_deref(), Some("auth0|5dea"));
     }
 }

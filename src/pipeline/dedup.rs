@@ -1,122 +1,231 @@
-//! Duplicate detection in bounded memory.
+//! Duplicate detection in bounded memory, without holding records back.
 //!
 //! A later record whose external_id, or (case-insensitive) email, an earlier accepted
-//! record used is rejected, naming the first line. Exact detection needs every key
-//! seen so far, which for 10M users is far more than the memory budget; so:
+//! record used is rejected, naming the first line. Every accepted record's keys count,
+//! duplicates' too; when several keys repeat, an id beats an email and then the
+//! earliest first line wins. Exact detection needs every key seen so far, which for
+//! 10M users is far more than the memory budget; so:
 //!
-//! 1. **Inline** while few keys have been seen: a map of 128-bit key → first line;
-//!    records go straight to the sink, in order.
-//! 2. **Spill** once the map reaches [`INLINE_KEYS`]: the map's keys go to an external
-//!    sort, and from then on every record is appended to a spool file (input order)
-//!    and every accepted user's keys to the sort.
-//! 3. **Resolve** at the end: the sorted keys give, for each key, its first line; every
-//!    other line holding that key is a duplicate. Those lines are sorted again (by
-//!    line), and one pass over the spool merges them in: each spooled record goes to
-//!    the sink as it was, or as a `duplicate_*` reject. Output order stays input order.
+//! 1. **Inline** while few keys have been seen: a map of 128-bit key fingerprint →
+//!    first line; each user is decided on arrival.
+//! 2. **Spill** once the map holds [`INLINE_KEYS`]: the map stays (read-only), and
+//!    later users are sent on *provisionally*. A key found in the map is a duplicate
+//!    candidate at once; other keys go to one of [`PARTITIONS`] partitions, in temp
+//!    files, by fingerprint. A small record of each provisional user (line, id, what
+//!    it counted as) goes to a side file.
+//! 3. **Resolve** at the end, one partition at a time (in parallel): a partition's
+//!    records are in input order, so the first time a fingerprint is seen is its
+//!    first line, and every later sighting is a candidate. The candidates of all
+//!    partitions are merged by line; each line's best candidate becomes a
+//!    [`Retraction`], joined with the side file so the caller can adjust its counts
+//!    and have its sink turn that user into a `duplicate_*` reject.
 //!
-//! Keys are 128-bit SipHash values (two keys), so a false duplicate needs a 128-bit
-//! collision. Memory: the inline map plus the sort buffers, independent of input size.
+//! Nothing is held back or copied twice in the common case (no duplicates past the
+//! inline window): the cost is 24 bytes of temp file per key. Fingerprints are keyed
+//! SipHash-1-3-128 (a random key per run): a false duplicate needs a 128-bit collision.
 
-use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
-use std::hash::{BuildHasher, Hasher};
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 
-use super::classify::{RejectRow, UserRow};
-use super::Sink;
-use crate::policy::UpgradeReason;
+use rayon::prelude::*;
+use siphasher::sip128::{Hasher128, SipHasher13};
+
 use crate::scheme::Confidence;
 
-/// Keys kept in the inline map before spilling (about 5 MiB with the map's overhead).
-pub const INLINE_KEYS: usize = 100_000;
-/// Bytes of sort records buffered in memory before a sorted run is written.
-const SORT_BUFFER_BYTES: usize = 8 << 20;
+/// Keys decided in memory before spilling (about 8 MiB of map).
+pub const INLINE_KEYS: usize = 200_000;
+/// Partitions of the spilled keys: each is resolved with its own small map.
+pub const PARTITIONS: usize = 256;
+/// Bytes buffered per partition before they go to the temp file.
+const PART_BUF: usize = 8 << 10;
 
-const KIND_ID: u8 = 0;
-const KIND_EMAIL: u8 = 1;
+pub const KIND_ID: u8 = 0;
+pub const KIND_EMAIL: u8 = 1;
 
-// ------------------------------------------------------------------ external sort
+/// One key of a user: fingerprint and kind.
+pub type Key = (u128, u8);
 
-/// Sorts fixed-size byte records (big-endian fields, so byte order = numeric order)
-/// with bounded memory: sorted runs in anonymous temp files, then a k-way merge.
-struct ExtSort<const N: usize> {
-    buf: Vec<[u8; N]>,
-    runs: Vec<File>,
+/// Fingerprints keys with a per-run random SipHash key. Cheap to copy into workers.
+#[derive(Clone, Copy)]
+pub struct Fingerprinter {
+    k0: u64,
+    k1: u64,
 }
 
-impl<const N: usize> ExtSort<N> {
-    fn new() -> Self {
-        ExtSort {
-            buf: Vec::new(),
-            runs: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, rec: [u8; N]) -> io::Result<()> {
-        self.buf.push(rec);
-        if self.buf.len() * N >= SORT_BUFFER_BYTES {
-            self.spill()?;
-        }
-        Ok(())
-    }
-
-    fn spill(&mut self) -> io::Result<()> {
-        self.buf.sort_unstable();
-        let mut f = anonymous_file()?;
-        {
-            let mut w = BufWriter::new(&mut f);
-            for r in &self.buf {
-                w.write_all(r)?;
-            }
-            w.flush()?;
-        }
-        f.seek(SeekFrom::Start(0))?;
-        self.runs.push(f);
-        self.buf.clear();
-        Ok(())
-    }
-
-    /// All records in sorted order.
-    fn into_sorted(mut self) -> io::Result<Box<dyn Iterator<Item = io::Result<[u8; N]>>>> {
-        if self.runs.is_empty() {
-            self.buf.sort_unstable();
-            return Ok(Box::new(self.buf.into_iter().map(Ok)));
-        }
-        if !self.buf.is_empty() {
-            self.spill()?;
-        }
-        let mut readers: Vec<BufReader<File>> = self.runs.into_iter().map(BufReader::new).collect();
-        let mut heap = BinaryHeap::new();
-        for (i, r) in readers.iter_mut().enumerate() {
-            if let Some(rec) = read_rec::<N>(r)? {
-                heap.push(Reverse((rec, i)));
-            }
-        }
-        Ok(Box::new(std::iter::from_fn(move || {
-            let Reverse((rec, i)) = heap.pop()?;
-            match read_rec::<N>(&mut readers[i]) {
-                Ok(Some(next)) => heap.push(Reverse((next, i))),
-                Ok(None) => {}
-                Err(e) => return Some(Err(e)),
-            }
-            Some(Ok(rec))
-        })))
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprinter(<random key>)")
     }
 }
 
-fn read_rec<const N: usize>(r: &mut impl Read) -> io::Result<Option<[u8; N]>> {
-    let mut rec = [0u8; N];
-    match r.read_exact(&mut rec) {
-        Ok(()) => Ok(Some(rec)),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
-        Err(e) => Err(e),
+impl Default for Fingerprinter {
+    fn default() -> Self {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        Fingerprinter {
+            k0: rng.gen(),
+            k1: rng.gen(),
+        }
+    }
+}
+
+impl Fingerprinter {
+    fn hasher(&self, kind: u8) -> SipHasher13 {
+        let mut h = SipHasher13::new_with_keys(self.k0, self.k1);
+        h.write_u8(kind);
+        h
+    }
+
+    pub fn id(&self, id: &str) -> Key {
+        let mut h = self.hasher(KIND_ID);
+        h.write(id.as_bytes());
+        (h.finish128().as_u128(), KIND_ID)
+    }
+
+    /// An email, case-insensitively (the fingerprint of its lowercase form).
+    pub fn email(&self, email: &str) -> Key {
+        let mut h = self.hasher(KIND_EMAIL);
+        if email.is_ascii() {
+            // Lowercase through a stack buffer: no allocation for the common case.
+            let mut buf = [0u8; 128];
+            for chunk in email.as_bytes().chunks(buf.len()) {
+                let b = &mut buf[..chunk.len()];
+                b.copy_from_slice(chunk);
+                b.make_ascii_lowercase();
+                h.write(b);
+            }
+        } else {
+            h.write(email.to_lowercase().as_bytes());
+        }
+        (h.finish128().as_u128(), KIND_EMAIL)
+    }
+
+    /// The keys of a user (id first, then each distinct email), appended to `out`.
+    pub fn keys<'s>(
+        &self,
+        id: Option<&str>,
+        emails: impl Iterator<Item = &'s str>,
+        out: &mut Vec<Key>,
+    ) {
+        let start = out.len();
+        if let Some(id) = id {
+            out.push(self.id(id));
+        }
+        for e in emails {
+            let k = self.email(e);
+            if !out[start..].contains(&k) {
+                out.push(k);
+            }
+        }
+    }
+}
+
+/// What [`Dedup::check`] decided about a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Not a duplicate: send it on.
+    Fresh,
+    /// A duplicate of `first` by a key of `kind`.
+    Duplicate { kind: u8, first: u64 },
+    /// Send it on; [`Dedup::resolve`] may retract it.
+    Provisional,
+}
+
+/// What a provisional user counted as, so a retraction can undo it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserMeta {
+    pub external_id: Option<String>,
+    pub format: Option<String>,
+    pub confidence: Option<Confidence>,
+    pub without_password: bool,
+    pub upgrade: bool,
+}
+
+/// What a provisional user counted as, borrowed (to record it without allocating).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MetaRef<'a> {
+    pub external_id: Option<&'a str>,
+    pub format: Option<&'a str>,
+    pub confidence: Option<Confidence>,
+    pub without_password: bool,
+    pub upgrade: bool,
+}
+
+/// A provisional user found to be a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retraction {
+    pub line: u64,
+    pub kind: u8,
+    pub first: u64,
+    pub meta: UserMeta,
+}
+
+/// The fingerprints are already uniform: use their low bits as the map's hash.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+type FpMap<V> = HashMap<u128, V, BuildHasherDefault<FingerprintHasher>>;
+
+/// `line` with the key kind in the top bit (lines stay below 2^63).
+fn pack(line: u64, kind: u8) -> u64 {
+    line | (u64::from(kind) << 63)
+}
+fn unpack(v: u64) -> (u64, u8) {
+    (v & !(1 << 63), (v >> 63) as u8)
+}
+
+// ------------------------------------------------------------------ block file
+
+/// Many append-only streams of fixed-size records in one unlinked temp file: each
+/// stream is a list of blocks, read back with positioned reads (so streams can be
+/// read in parallel).
+struct BlockFile {
+    file: File,
+    len: u64,
+}
+
+impl BlockFile {
+    fn new() -> io::Result<Self> {
+        Ok(BlockFile {
+            file: anonymous_file()?,
+            len: 0,
+        })
+    }
+
+    /// Append a block; returns where it went.
+    fn append(&mut self, data: &[u8]) -> io::Result<(u64, u32)> {
+        use std::os::unix::fs::FileExt;
+        self.file.write_all_at(data, self.len)?;
+        let at = self.len;
+        self.len += data.len() as u64;
+        Ok((at, data.len() as u32))
+    }
+
+    fn read(&self, (at, len): (u64, u32), out: &mut Vec<u8>) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let start = out.len();
+        out.resize(start + len as usize, 0);
+        self.file.read_exact_at(&mut out[start..], at)
     }
 }
 
 /// A temp file that is already unlinked: nothing is left behind, even after `kill -9`,
 /// and no other user can open it.
-fn anonymous_file() -> io::Result<File> {
+pub fn anonymous_file() -> io::Result<File> {
     let dir = std::env::temp_dir();
     for attempt in 0..100u32 {
         let path = dir.join(format!(
@@ -146,17 +255,94 @@ fn anonymous_file() -> io::Result<File> {
     Err(io::Error::other("cannot create a temporary file"))
 }
 
-// ------------------------------------------------------------------ spool
+// ------------------------------------------------------------------ spill state
 
-/// A record held in the spool, in input order.
-enum Spooled {
-    User(UserRow),
-    Reject(RejectRow),
+/// A key sighting in a partition: fingerprint, packed line.
+const KEY_REC: usize = 24;
+/// A duplicate candidate: line, kind, first line.
+const CAND_REC: usize = 17;
+
+fn cand_rec(line: u64, kind: u8, first: u64) -> [u8; CAND_REC] {
+    let mut r = [0u8; CAND_REC];
+    r[..8].copy_from_slice(&line.to_be_bytes());
+    r[8] = kind;
+    r[9..].copy_from_slice(&first.to_be_bytes());
+    r
 }
 
-// The spool is a private temp file read back by this process only, so a small binary
-// encoding (length-prefixed strings, one-byte enums) replaces JSON: spilled records pass
-// through the single writer thread twice, and JSON was a third of its time.
+struct Spill {
+    keys: BlockFile,
+    parts: Vec<(Vec<u8>, Vec<(u64, u32)>)>,
+    /// Candidates found against the inline map, in line order.
+    inline_cands: Vec<u8>,
+    cands: BlockFile,
+    cand_runs: Vec<Vec<(u64, u32)>>,
+    meta: BufWriter<File>,
+}
+
+impl Spill {
+    fn new() -> io::Result<Self> {
+        Ok(Spill {
+            keys: BlockFile::new()?,
+            parts: (0..PARTITIONS).map(|_| (Vec::new(), Vec::new())).collect(),
+            inline_cands: Vec::new(),
+            cands: BlockFile::new()?,
+            cand_runs: vec![Vec::new()],
+            meta: BufWriter::with_capacity(1 << 16, anonymous_file()?),
+        })
+    }
+
+    fn push_key(&mut self, fp: u128, packed: u64) -> io::Result<()> {
+        let (buf, blocks) = &mut self.parts[(fp >> 120) as usize % PARTITIONS];
+        if buf.capacity() == 0 {
+            buf.reserve_exact(PART_BUF);
+        }
+        buf.extend_from_slice(&fp.to_le_bytes());
+        buf.extend_from_slice(&packed.to_le_bytes());
+        if buf.len() + KEY_REC > PART_BUF {
+            blocks.push(self.keys.append(buf)?);
+            buf.clear();
+        }
+        Ok(())
+    }
+
+    fn push_inline_cand(&mut self, line: u64, kind: u8, first: u64) -> io::Result<()> {
+        self.inline_cands
+            .extend_from_slice(&cand_rec(line, kind, first));
+        if self.inline_cands.len() >= PART_BUF * 8 {
+            let block = self.cands.append(&self.inline_cands)?;
+            self.cand_runs[0].push(block);
+            self.inline_cands.clear();
+        }
+        Ok(())
+    }
+}
+
+fn put_opt(w: &mut impl Write, s: Option<&str>) -> io::Result<()> {
+    match s {
+        Some(s) => {
+            w.write_all(&[1])?;
+            w.write_all(&(s.len() as u32).to_le_bytes())?;
+            w.write_all(s.as_bytes())
+        }
+        None => w.write_all(&[0]),
+    }
+}
+
+fn get_opt(r: &mut impl Read) -> io::Result<Option<String>> {
+    let mut tag = [0u8; 1];
+    r.read_exact(&mut tag)?;
+    if tag[0] == 0 {
+        return Ok(None);
+    }
+    let mut len = [0u8; 4];
+    r.read_exact(&mut len)?;
+    let mut b = vec![0u8; u32::from_le_bytes(len) as usize];
+    r.read_exact(&mut b)?;
+    String::from_utf8(b)
+        .map(Some)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
 
 const CONFIDENCES: [Confidence; 4] = [
     Confidence::Certain,
@@ -164,230 +350,41 @@ const CONFIDENCES: [Confidence; 4] = [
     Confidence::Shape,
     Confidence::Hint,
 ];
-const UPGRADE_REASONS: [UpgradeReason; 4] = [
-    UpgradeReason::NotBcrypt,
-    UpgradeReason::BcryptCostBelowTarget,
-    UpgradeReason::BcryptLegacyVariant,
-    UpgradeReason::BcryptWrapper,
-];
-const NONE: u8 = 0xff;
 
-fn put_str(w: &mut impl Write, s: &str) -> io::Result<()> {
-    w.write_all(&(s.len() as u32).to_le_bytes())?;
-    w.write_all(s.as_bytes())
-}
-fn put_opt(w: &mut impl Write, s: Option<&str>) -> io::Result<()> {
-    match s {
-        Some(s) => {
-            w.write_all(&[1])?;
-            put_str(w, s)
-        }
-        None => w.write_all(&[0]),
-    }
-}
-fn put_list<'a>(
-    w: &mut impl Write,
-    items: impl ExactSizeIterator<Item = &'a str>,
-) -> io::Result<()> {
-    w.write_all(&(items.len() as u32).to_le_bytes())?;
-    items.into_iter().try_for_each(|s| put_str(w, s))
-}
-fn index_of<T: PartialEq>(all: &[T], v: Option<T>) -> u8 {
-    v.and_then(|v| all.iter().position(|x| *x == v))
-        .map_or(NONE, |i| i as u8)
+fn write_meta(w: &mut impl Write, line: u64, m: &MetaRef<'_>) -> io::Result<()> {
+    let conf = m
+        .confidence
+        .and_then(|c| CONFIDENCES.iter().position(|x| *x == c))
+        .map_or(0xff, |i| i as u8);
+    w.write_all(&line.to_le_bytes())?;
+    w.write_all(&[conf, u8::from(m.without_password), u8::from(m.upgrade)])?;
+    put_opt(w, m.external_id)?;
+    put_opt(w, m.format)
 }
 
-fn encode(w: &mut impl Write, item: &Spooled) -> io::Result<()> {
-    match item {
-        Spooled::User(u) => {
-            w.write_all(&[0])?;
-            w.write_all(&u.source_line.to_le_bytes())?;
-            put_opt(w, u.external_id.as_deref())?;
-            put_list(w, u.email_address.iter().map(String::as_str))?;
-            put_opt(w, u.username.as_deref())?;
-            put_opt(w, u.first_name.as_deref())?;
-            put_opt(w, u.last_name.as_deref())?;
-            put_opt(w, u.format)?;
-            put_opt(w, u.password_hasher.as_deref())?;
-            put_opt(w, u.password_digest.as_deref())?;
-            put_list(w, u.candidates.iter().copied())?;
-            w.write_all(&[
-                index_of(&CONFIDENCES, u.format_confidence),
-                u8::from(u.upgrade_on_sign_in),
-                index_of(&UPGRADE_REASONS, u.upgrade_reason),
-            ])
-        }
-        Spooled::Reject(r) => {
-            w.write_all(&[1])?;
-            w.write_all(&r.source_line.to_le_bytes())?;
-            put_opt(w, r.external_id.as_deref())?;
-            put_str(w, r.reason)?;
-            put_str(w, &r.message)
-        }
-    }
-}
-
-fn get_bytes<const N: usize>(r: &mut impl Read) -> io::Result<[u8; N]> {
-    let mut b = [0u8; N];
-    r.read_exact(&mut b)?;
-    Ok(b)
-}
-fn get_str(r: &mut impl Read) -> io::Result<String> {
-    let len = u32::from_le_bytes(get_bytes(r)?) as usize;
-    let mut b = vec![0u8; len];
-    r.read_exact(&mut b)?;
-    String::from_utf8(b).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-}
-fn get_opt(r: &mut impl Read) -> io::Result<Option<String>> {
-    match get_bytes::<1>(r)?[0] {
-        0 => Ok(None),
-        _ => get_str(r).map(Some),
-    }
-}
-fn get_list(r: &mut impl Read) -> io::Result<Vec<String>> {
-    let n = u32::from_le_bytes(get_bytes(r)?);
-    (0..n).map(|_| get_str(r)).collect()
-}
-
-/// The registry's static string for a spooled format id (or "plaintext").
-fn static_id(s: &str) -> &'static str {
-    if s == "plaintext" {
-        return "plaintext";
-    }
-    crate::scheme::by_id(s)
-        .map(|sc| sc.id())
-        .unwrap_or("unknown")
-}
-
-/// The static reason code for a spooled one: every code the pipeline writes.
-fn static_reason(s: &str) -> &'static str {
-    const REASONS: &[&str] = &[
-        "unknown_format",
-        "malformed",
-        "unsupported_variant",
-        "work_cap_exceeded",
-        "unknown_hint",
-        "hint_mismatch",
-        "missing_parameters",
-        "not_verifiable",
-        "not_expressible_for_target",
-        "malformed_row",
-        "invalid_utf8",
-        "field_too_large",
-        "missing_identifier",
-        "plaintext_not_hashable",
-        "duplicate_id",
-        "duplicate_email",
-    ];
-    REASONS
-        .iter()
-        .copied()
-        .find(|r| *r == s)
-        .unwrap_or("malformed_row")
-}
-
-/// The next spooled record, or None at the end of the spool.
-fn decode(r: &mut impl Read) -> io::Result<Option<Spooled>> {
-    let mut tag = [0u8; 1];
-    match r.read_exact(&mut tag) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
-    }
-    let source_line = u64::from_le_bytes(get_bytes(r)?);
-    let external_id = get_opt(r)?;
-    if tag[0] == 1 {
-        let reason = static_reason(&get_str(r)?);
-        let message = get_str(r)?;
-        return Ok(Some(Spooled::Reject(RejectRow {
-            source_line,
-            external_id,
-            reason,
-            message,
-        })));
-    }
-    let email_address = get_list(r)?;
-    let username = get_opt(r)?;
-    let first_name = get_opt(r)?;
-    let last_name = get_opt(r)?;
-    let format = get_opt(r)?.as_deref().map(static_id);
-    let password_hasher = get_opt(r)?;
-    let password_digest = get_opt(r)?;
-    let candidates = get_list(r)?.iter().map(|c| static_id(c)).collect();
-    let [confidence, upgrade, reason] = get_bytes::<3>(r)?;
-    Ok(Some(Spooled::User(UserRow {
-        source_line,
-        external_id,
-        email_address,
-        username,
-        first_name,
-        last_name,
-        format,
-        format_confidence: CONFIDENCES.get(confidence as usize).copied(),
-        password_hasher,
-        password_digest,
-        upgrade_on_sign_in: upgrade == 1,
-        upgrade_reason: UPGRADE_REASONS.get(reason as usize).copied(),
-        candidates,
-    })))
+fn read_meta(r: &mut impl Read) -> io::Result<(u64, UserMeta)> {
+    let mut head = [0u8; 11];
+    r.read_exact(&mut head)?;
+    let line = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+    Ok((
+        line,
+        UserMeta {
+            confidence: CONFIDENCES.get(head[8] as usize).copied(),
+            without_password: head[9] == 1,
+            upgrade: head[10] == 1,
+            external_id: get_opt(r)?,
+            format: get_opt(r)?,
+        },
+    ))
 }
 
 // ------------------------------------------------------------------ the deduplicator
 
-/// A record sent on by [`Dedup::finish`].
-pub enum Emitted<'a> {
-    User(&'a UserRow),
-    Reject(&'a RejectRow),
-}
-
-/// What [`Dedup::user`] did with a user.
-#[derive(Debug)]
-pub enum Sent {
-    User,
-    Reject(RejectRow),
-    /// Held in the spool until [`Dedup::finish`].
-    Spooled,
-}
-
-/// Receives classified records in input order; sends them on (to a sink, or on to
-/// [`Dedup::finish`]) with duplicates turned into rejects.
+/// Decides, in input order, which users are duplicates.
 pub struct Dedup {
-    hashers: (std::hash::RandomState, std::hash::RandomState),
-    inline: Option<HashMap<u128, (u64, u8)>>,
-    keys: ExtSort<25>,
-    spool: Option<BufWriter<File>>,
+    inline: FpMap<u64>,
     inline_limit: usize,
-}
-
-/// A duplicate found: (line, kind, first line).
-fn dup_rec(line: u64, kind: u8, first: u64) -> [u8; 17] {
-    let mut r = [0u8; 17];
-    r[..8].copy_from_slice(&line.to_be_bytes());
-    r[8] = kind;
-    r[9..].copy_from_slice(&first.to_be_bytes());
-    r
-}
-
-fn key_rec(key: u128, line: u64, kind: u8) -> [u8; 25] {
-    let mut r = [0u8; 25];
-    r[..16].copy_from_slice(&key.to_be_bytes());
-    r[16..24].copy_from_slice(&line.to_be_bytes());
-    r[24] = kind;
-    r
-}
-
-fn dup_reject(line: u64, external_id: Option<String>, kind: u8, first: u64) -> RejectRow {
-    let (reason, what) = if kind == KIND_ID {
-        ("duplicate_id", "external_id")
-    } else {
-        ("duplicate_email", "email address")
-    };
-    RejectRow {
-        source_line: line,
-        external_id,
-        reason,
-        message: format!("{what} already used by the record at line {first}"),
-    }
+    spill: Option<Spill>,
 }
 
 impl Default for Dedup {
@@ -397,353 +394,385 @@ impl Default for Dedup {
 }
 
 impl Dedup {
-    /// `inline_limit` keys are checked in memory before spilling (tests use a tiny one).
+    /// `inline_limit` keys are decided in memory before spilling (tests use a tiny one).
     pub fn with_inline_limit(inline_limit: usize) -> Self {
         Dedup {
-            hashers: (Default::default(), Default::default()),
-            inline: Some(HashMap::new()),
-            keys: ExtSort::new(),
-            spool: None,
+            inline: FpMap::default(),
             inline_limit,
+            spill: None,
         }
     }
 
-    fn key(&self, kind: u8, s: &str) -> u128 {
-        let mut a = self.hashers.0.build_hasher();
-        a.write_u8(kind);
-        a.write(s.as_bytes());
-        let mut b = self.hashers.1.build_hasher();
-        b.write_u8(kind);
-        b.write(s.as_bytes());
-        ((a.finish() as u128) << 64) | b.finish() as u128
-    }
-
-    fn keys_of(&self, u: &UserRow) -> Vec<(u128, u8)> {
-        let mut keys = Vec::with_capacity(1 + u.email_address.len());
-        if let Some(id) = &u.external_id {
-            keys.push((self.key(KIND_ID, id), KIND_ID));
-        }
-        for e in &u.email_address {
-            let k = (self.key(KIND_EMAIL, &e.to_lowercase()), KIND_EMAIL);
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-        keys
-    }
-
-    fn spool_write(&mut self, item: &Spooled) -> io::Result<()> {
-        encode(self.spool.as_mut().expect("spooling"), item)
-    }
-
-    /// Move from inline to spill mode: the map's keys go to the sort.
-    fn start_spilling(&mut self) -> io::Result<()> {
-        if let Some(map) = self.inline.take() {
-            for (key, (line, kind)) in map {
-                self.keys.push(key_rec(key, line, kind))?;
-            }
-        }
-        self.spool = Some(BufWriter::with_capacity(1 << 16, anonymous_file()?));
-        Ok(())
-    }
-
-    /// An accepted user: sent on as a user, sent on as a duplicate reject, or spooled
-    /// (spilled duplicates are found in [`Dedup::finish`]).
-    ///
-    /// Every user's keys are remembered, duplicates' too, so inline and spilled runs
-    /// agree: a record is a duplicate when any of its keys was on an earlier accepted
-    /// record, and the message names the earliest.
-    pub fn user(&mut self, u: &UserRow, sink: &mut dyn Sink) -> io::Result<Sent> {
-        let keys = self.keys_of(u);
-        if let Some(map) = &mut self.inline {
-            let dup = keys
-                .iter()
-                .filter_map(|(k, kind)| map.get(k).map(|(first, _)| (*kind, *first)))
-                .min();
-            for (k, kind) in &keys {
-                map.entry(*k).or_insert((u.source_line, *kind));
-            }
-            if let Some((kind, first)) = dup {
-                let r = dup_reject(u.source_line, u.external_id.clone(), kind, first);
-                sink.reject(&r)?;
-                return Ok(Sent::Reject(r));
-            }
-            if map.len() < self.inline_limit {
-                sink.user(u)?;
-                return Ok(Sent::User);
-            }
-            // Not a duplicate of anything before it; spooled with what follows.
-            self.start_spilling()?;
-            self.spool_write(&Spooled::User(u.clone()))?;
-            return Ok(Sent::Spooled);
-        }
-        for (k, kind) in keys {
-            self.keys.push(key_rec(k, u.source_line, kind))?;
-        }
-        self.spool_write(&Spooled::User(u.clone()))?;
-        Ok(Sent::Spooled)
-    }
-
-    /// A rejected record (kept in order with the users). True when sent on now.
-    pub fn reject(&mut self, r: &RejectRow, sink: &mut dyn Sink) -> io::Result<bool> {
-        if self.spool.is_none() {
-            sink.reject(r)?;
-            return Ok(true);
-        }
-        self.spool_write(&Spooled::Reject(r.clone()))?;
-        Ok(false)
-    }
-
-    /// Resolve spilled duplicates and send the spooled records on, in order.
-    /// `on_sent` sees every record sent (for counting).
-    pub fn finish(
-        self,
-        sink: &mut dyn Sink,
-        on_sent: &mut dyn FnMut(Emitted<'_>),
-    ) -> io::Result<()> {
-        let Some(spool) = self.spool else {
-            return Ok(()); // everything went inline
-        };
-        // For each key, the first line wins; later lines holding it are duplicates.
-        let mut dups: ExtSort<17> = ExtSort::new();
-        let mut current: Option<([u8; 16], u64)> = None;
-        for rec in self.keys.into_sorted()? {
-            let rec = rec?;
-            let key: [u8; 16] = rec[..16].try_into().expect("16 bytes");
-            let line = u64::from_be_bytes(rec[16..24].try_into().expect("8 bytes"));
-            match current {
-                Some((k, first)) if k == key => {
-                    if line != first {
-                        dups.push(dup_rec(line, rec[24], first))?;
-                    }
-                }
-                _ => current = Some((key, line)),
-            }
-        }
-        let mut dups = dups.into_sorted()?.peekable();
-        let mut file = spool.into_inner().map_err(|e| e.into_error())?;
-        file.seek(SeekFrom::Start(0))?;
-        let mut spooled = BufReader::with_capacity(1 << 16, file);
-        while let Some(item) = decode(&mut spooled)? {
-            match item {
-                Spooled::User(u) => {
-                    let mut dup = None;
-                    // Dups sort by (line, kind): the id reason comes first for a line.
-                    while let Some(Ok(d)) = dups.peek() {
-                        let dline = u64::from_be_bytes(d[..8].try_into().expect("8 bytes"));
-                        if dline > u.source_line {
-                            break;
-                        }
-                        if dline == u.source_line && dup.is_none() {
-                            let first = u64::from_be_bytes(d[9..].try_into().expect("8 bytes"));
-                            dup = Some((d[8], first));
-                        }
-                        dups.next();
-                    }
-                    if let Some(Err(_)) = dups.peek() {
-                        return Err(dups
-                            .next()
-                            .and_then(|r| r.err())
-                            .unwrap_or_else(|| io::Error::other("sort failed")));
-                    }
-                    match dup {
-                        Some((kind, first)) => {
-                            let r = dup_reject(u.source_line, u.external_id.clone(), kind, first);
-                            on_sent(Emitted::Reject(&r));
-                            sink.reject(&r)?;
-                        }
-                        None => {
-                            on_sent(Emitted::User(&u));
-                            sink.user(&u)?;
-                        }
-                    }
-                }
-                Spooled::Reject(r) => {
-                    on_sent(Emitted::Reject(&r));
-                    sink.reject(&r)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// True once records are being spooled (for tests).
+    /// Whether users are now sent on provisionally.
     pub fn spilled(&self) -> bool {
-        self.spool.is_some()
+        self.spill.is_some()
     }
+
+    /// The next user in input order, with its keys. After a `Provisional` answer the
+    /// caller records the user with [`Dedup::provisional`].
+    pub fn check(&mut self, line: u64, keys: &[Key]) -> io::Result<Check> {
+        if let Some(spill) = &mut self.spill {
+            // Runs must be sorted by (line, kind, first): keep this line's best.
+            let mut best: Option<(u8, u64)> = None;
+            for &(fp, kind) in keys {
+                match self.inline.get(&fp) {
+                    Some(&first) => {
+                        let c = (kind, unpack(first).0);
+                        best = Some(best.map_or(c, |b| b.min(c)));
+                    }
+                    None => spill.push_key(fp, pack(line, kind))?,
+                }
+            }
+            if let Some((kind, first)) = best {
+                spill.push_inline_cand(line, kind, first)?;
+            }
+            return Ok(Check::Provisional);
+        }
+        let dup = keys
+            .iter()
+            .filter_map(|(fp, kind)| self.inline.get(fp).map(|&first| (*kind, unpack(first).0)))
+            .min();
+        for &(fp, kind) in keys {
+            self.inline.entry(fp).or_insert(pack(line, kind));
+        }
+        if self.inline.len() >= self.inline_limit {
+            self.spill = Some(Spill::new()?);
+        }
+        Ok(match dup {
+            Some((kind, first)) => Check::Duplicate { kind, first },
+            None => Check::Fresh,
+        })
+    }
+
+    /// Remember what a provisional user counted as.
+    pub fn provisional(&mut self, line: u64, meta: &MetaRef<'_>) -> io::Result<()> {
+        match &mut self.spill {
+            Some(s) => write_meta(&mut s.meta, line, meta),
+            None => Ok(()),
+        }
+    }
+
+    /// The provisional users that are duplicates, in line order (empty when nothing
+    /// spilled). Partitions are resolved on `pool`.
+    pub fn resolve(
+        self,
+        pool: &rayon::ThreadPool,
+    ) -> io::Result<Box<dyn Iterator<Item = io::Result<Retraction>> + Send>> {
+        let Some(mut spill) = self.spill else {
+            return Ok(Box::new(std::iter::empty()));
+        };
+        // Flush the partition buffers and the inline candidates.
+        for (buf, blocks) in &mut spill.parts {
+            if !buf.is_empty() {
+                blocks.push(spill.keys.append(buf)?);
+            }
+            *buf = Vec::new();
+        }
+        if !spill.inline_cands.is_empty() {
+            let block = spill.cands.append(&spill.inline_cands)?;
+            spill.cand_runs[0].push(block);
+            spill.inline_cands = Vec::new();
+        }
+        // Resolve partitions in parallel, a few at a time (bounded memory); each gives
+        // one run of candidates, in line order.
+        let keys = &spill.keys;
+        let parts = std::mem::take(&mut spill.parts);
+        for group in parts.chunks(16) {
+            let runs: Vec<io::Result<Vec<u8>>> = pool.install(|| {
+                group
+                    .par_iter()
+                    .map(|(_, blocks)| resolve_partition(keys, blocks))
+                    .collect()
+            });
+            for run in runs {
+                let run = run?;
+                let mut blocks = Vec::new();
+                for piece in run.chunks(PART_BUF * 8) {
+                    blocks.push(spill.cands.append(piece)?);
+                }
+                spill.cand_runs.push(blocks);
+            }
+        }
+        drop(spill.keys);
+        let mut meta_file = spill
+            .meta
+            .into_inner()
+            .map_err(|e| e.into_error())?;
+        {
+            use std::io::Seek;
+            meta_file.seek(io::SeekFrom::Start(0))?;
+        }
+        let merged = Merge::new(spill.cands, spill.cand_runs)?;
+        Ok(Box::new(Retractions {
+            merged,
+            meta: BufReader::with_capacity(1 << 16, meta_file),
+            last_line: None,
+        }))
+    }
+}
+
+/// A partition's duplicate candidates, sorted by (line, kind, first).
+fn resolve_partition(keys: &BlockFile, blocks: &[(u64, u32)]) -> io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut first: FpMap<u64> = FpMap::default();
+    let mut out: Vec<[u8; CAND_REC]> = Vec::new();
+    for &block in blocks {
+        data.clear();
+        keys.read(block, &mut data)?;
+        for rec in data.chunks_exact(KEY_REC) {
+            let fp = u128::from_le_bytes(rec[..16].try_into().expect("16 bytes"));
+            let packed = u64::from_le_bytes(rec[16..].try_into().expect("8 bytes"));
+            match first.entry(fp) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(packed);
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let (line, kind) = unpack(packed);
+                    let (first_line, _) = unpack(*o.get());
+                    if line != first_line {
+                        out.push(cand_rec(line, kind, first_line));
+                    }
+                }
+            }
+        }
+    }
+    // In line order already, but two keys of one line may come in either order.
+    out.sort_unstable();
+    Ok(out.concat())
+}
+
+/// Reads one run of candidates block by block.
+struct RunCursor {
+    blocks: std::vec::IntoIter<(u64, u32)>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl RunCursor {
+    fn next(&mut self, file: &BlockFile) -> io::Result<Option<[u8; CAND_REC]>> {
+        if self.pos >= self.buf.len() {
+            let Some(block) = self.blocks.next() else {
+                return Ok(None);
+            };
+            self.buf.clear();
+            file.read(block, &mut self.buf)?;
+            self.pos = 0;
+        }
+        let rec: [u8; CAND_REC] = self.buf[self.pos..self.pos + CAND_REC]
+            .try_into()
+            .expect("whole record");
+        self.pos += CAND_REC;
+        Ok(Some(rec))
+    }
+}
+
+/// A k-way merge of the candidate runs: all candidates in (line, kind, first) order.
+struct Merge {
+    file: BlockFile,
+    cursors: Vec<RunCursor>,
+    heap: BinaryHeap<std::cmp::Reverse<([u8; CAND_REC], usize)>>,
+}
+
+impl Merge {
+    fn new(file: BlockFile, runs: Vec<Vec<(u64, u32)>>) -> io::Result<Self> {
+        let mut m = Merge {
+            file,
+            cursors: runs
+                .into_iter()
+                .map(|blocks| RunCursor {
+                    blocks: blocks.into_iter(),
+                    buf: Vec::new(),
+                    pos: 0,
+                })
+                .collect(),
+            heap: BinaryHeap::new(),
+        };
+        for i in 0..m.cursors.len() {
+            if let Some(rec) = m.cursors[i].next(&m.file)? {
+                m.heap.push(std::cmp::Reverse((rec, i)));
+            }
+        }
+        Ok(m)
+    }
+
+    fn next(&mut self) -> io::Result<Option<(u64, u8, u64)>> {
+        let Some(std::cmp::Reverse((rec, i))) = self.heap.pop() else {
+            return Ok(None);
+        };
+        if let Some(next) = self.cursors[i].next(&self.file)? {
+            self.heap.push(std::cmp::Reverse((next, i)));
+        }
+        Ok(Some((
+            u64::from_be_bytes(rec[..8].try_into().expect("8 bytes")),
+            rec[8],
+            u64::from_be_bytes(rec[9..].try_into().expect("8 bytes")),
+        )))
+    }
+}
+
+struct Retractions {
+    merged: Merge,
+    meta: BufReader<File>,
+    last_line: Option<u64>,
+}
+
+impl Retractions {
+    fn step(&mut self) -> io::Result<Option<Retraction>> {
+        // The first candidate of a line is its best: (kind, first) ascending.
+        let (line, kind, first) = loop {
+            let Some((line, kind, first)) = self.merged.next()? else {
+                return Ok(None);
+            };
+            if self.last_line != Some(line) {
+                break (line, kind, first);
+            }
+        };
+        self.last_line = Some(line);
+        loop {
+            let (l, meta) = read_meta(&mut self.meta)?;
+            if l == line {
+                return Ok(Some(Retraction {
+                    line,
+                    kind,
+                    first,
+                    meta,
+                }));
+            }
+            if l > line {
+                return Err(io::Error::other(format!(
+                    "duplicate detection: no record of line {line}"
+                )));
+            }
+        }
+    }
+}
+
+impl Iterator for Retractions {
+    type Item = io::Result<Retraction>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step().transpose()
+    }
+}
+
+/// A `duplicate_*` reject's reason code and message.
+pub fn duplicate_reason(kind: u8, first: u64) -> (&'static str, String) {
+    let (reason, what) = if kind == KIND_ID {
+        ("duplicate_id", "external_id")
+    } else {
+        ("duplicate_email", "email address")
+    };
+    (reason, format!("{what} already used by the record at line {first}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Collect {
-        users: Vec<u64>,
-        rejects: Vec<(u64, &'static str, String)>,
-    }
-    impl Sink for Collect {
-        fn user(&mut self, u: &UserRow) -> io::Result<()> {
-            self.users.push(u.source_line);
-            Ok(())
-        }
-        fn reject(&mut self, r: &RejectRow) -> io::Result<()> {
-            self.rejects
-                .push((r.source_line, r.reason, r.message.clone()));
-            Ok(())
-        }
-    }
-
-    fn user(line: u64, id: &str, email: &str) -> UserRow {
-        UserRow {
-            source_line: line,
-            external_id: Some(id.to_string()),
-            email_address: vec![email.to_string()],
-            username: None,
-            first_name: None,
-            last_name: None,
-            format: Some("bcrypt"),
-            format_confidence: Some(Confidence::Certain),
-            password_hasher: Some("bcrypt".into()),
-            password_digest: Some("x".into()),
-            upgrade_on_sign_in: false,
-            upgrade_reason: None,
-            candidates: vec![],
-        }
-    }
-
-    /// The same input through inline mode and through spill mode gives the same output.
-    #[test]
-    fn spill_mode_matches_inline_mode() {
-        let input: Vec<(u64, String, String)> = (0..3000u64)
-            .map(|i| {
-                // Every 7th repeats an earlier id, every 11th an earlier email (other case).
-                let id = if i % 7 == 6 {
-                    format!("id{}", i / 2)
-                } else {
-                    format!("id{i}")
-                };
-                let email = if i % 11 == 10 {
-                    format!("U{}@X.COM", i / 3)
-                } else {
-                    format!("u{i}@x.com")
-                };
-                (i + 2, id, email)
-            })
-            .collect();
-        let run = |limit: usize| {
-            let mut d = Dedup::with_inline_limit(limit);
-            let mut sink = Collect::default();
-            for (line, id, email) in &input {
-                if line % 13 == 0 {
-                    let r = RejectRow {
-                        source_line: *line,
-                        external_id: None,
-                        reason: "malformed",
-                        message: "m".into(),
-                    };
-                    d.reject(&r, &mut sink).unwrap();
-                } else {
-                    d.user(&user(*line, id, email), &mut sink).unwrap();
+    /// Every user's decision, inline or after resolution: `None` = kept, or the
+    /// (kind, first line) it duplicates.
+    fn decide(users: &[(u64, Vec<Key>)], limit: usize) -> Vec<Option<(u8, u64)>> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let mut d = Dedup::with_inline_limit(limit);
+        let mut out = Vec::new();
+        for (line, keys) in users {
+            match d.check(*line, keys).unwrap() {
+                Check::Fresh => out.push(None),
+                Check::Duplicate { kind, first } => out.push(Some((kind, first))),
+                Check::Provisional => {
+                    let id = format!("id{line}");
+                    d.provisional(
+                        *line,
+                        &MetaRef {
+                            external_id: Some(&id),
+                            format: Some("bcrypt"),
+                            confidence: Some(Confidence::Shape),
+                            without_password: false,
+                            upgrade: true,
+                        },
+                    )
+                    .unwrap();
+                    out.push(None);
                 }
             }
-            let spilled = d.spilled();
-            d.finish(&mut sink, &mut |_| {}).unwrap();
-            (spilled, sink.users, sink.rejects)
-        };
-        let (s1, u1, r1) = run(usize::MAX);
-        let (s2, u2, r2) = run(100);
-        assert!(!s1 && s2);
-        assert_eq!(u1, u2);
-        assert_eq!(r1, r2);
-        assert!(r1.iter().any(|r| r.1 == "duplicate_id"));
-        assert!(r1.iter().any(|r| r.1 == "duplicate_email"));
-        // Order is input order in both files.
-        assert!(u1.windows(2).all(|w| w[0] < w[1]));
-        assert!(r1.windows(2).all(|w| w[0].0 < w[1].0));
+        }
+        for r in d.resolve(&pool).unwrap() {
+            let r = r.unwrap();
+            assert_eq!(r.meta.external_id.as_deref(), Some(format!("id{}", r.line).as_str()));
+            assert_eq!(r.meta.confidence, Some(Confidence::Shape));
+            let i = users.iter().position(|(l, _)| *l == r.line).unwrap();
+            assert_eq!(out[i], None, "retracted twice or after a decision");
+            out[i] = Some((r.kind, r.first));
+        }
+        out
     }
 
     #[test]
-    fn spool_encoding_round_trips_every_field() {
-        let mut full = user(42, "ïd,1", "a@x.com");
-        full.email_address.push("b@y.org".into());
-        full.username = Some("ü".into());
-        full.first_name = Some(String::new());
-        full.last_name = Some("L".into());
-        full.format = Some("hex_md5");
-        full.format_confidence = Some(Confidence::Shape);
-        full.upgrade_on_sign_in = true;
-        full.upgrade_reason = Some(UpgradeReason::NotBcrypt);
-        full.candidates = vec!["django_unsalted_md5"];
-        let mut empty = user(7, "x", "y");
-        empty.external_id = None;
-        empty.email_address.clear();
-        empty.format = None;
-        empty.format_confidence = None;
-        empty.password_hasher = None;
-        empty.password_digest = None;
-        let reject = RejectRow {
-            source_line: 9,
-            external_id: Some("r".into()),
-            reason: "work_cap_exceeded",
-            message: "bcrypt: cost=31 …".into(),
+    fn spilled_decisions_match_inline_ones() {
+        let f = Fingerprinter::default();
+        // 3000 users with ids and emails that repeat in several patterns: repeats of
+        // early and late records, by id and by email (case changes), both at once,
+        // and repeats of records that were themselves duplicates.
+        let mut users = Vec::new();
+        for i in 0..3000u64 {
+            let id = match i % 7 {
+                0 if i > 0 => format!("u{}", i / 2),
+                _ => format!("u{i}"),
+            };
+            let email = match i % 11 {
+                0 if i > 0 => format!("E{}@X.COM", i / 3),
+                5 => format!("e{}@x.com", i.saturating_sub(5)),
+                _ => format!("e{i}@x.com"),
+            };
+            let mut keys = Vec::new();
+            f.keys(Some(&id), [email.as_str(), "E5@x.com"][..1 + (i % 13 == 0) as usize].iter().copied(), &mut keys);
+            users.push((i * 2 + 2, keys));
+        }
+        let inline = decide(&users, usize::MAX);
+        assert!(inline.iter().filter(|d| d.is_some()).count() > 500);
+        assert!(inline.iter().any(|d| matches!(d, Some((KIND_EMAIL, _)))));
+        for limit in [0, 1, 50, 2000, 5999] {
+            let got = decide(&users, limit);
+            let diff: Vec<_> = (0..users.len())
+                .filter(|&i| got[i] != inline[i])
+                .take(5)
+                .map(|i| (users[i].0, got[i], inline[i]))
+                .collect();
+            assert!(diff.is_empty(), "inline limit {limit}: (line, got, want) {diff:?}");
+        }
+    }
+
+    #[test]
+    fn emails_compare_case_insensitively_ids_do_not() {
+        let f = Fingerprinter::default();
+        assert_eq!(f.email("A@B.com"), f.email("a@b.COM"));
+        assert_eq!(f.email("Ä@b.com"), f.email("ä@B.com"));
+        assert_ne!(f.id("A"), f.id("a"));
+        assert_ne!(f.id("a@b.com").0, f.email("a@b.com").0);
+        let long = "X".repeat(300) + "@y.com";
+        assert_eq!(f.email(&long), f.email(&long.to_lowercase()));
+    }
+
+    #[test]
+    fn meta_round_trips() {
+        let m = UserMeta {
+            external_id: Some("é\"x".into()),
+            format: None,
+            confidence: Some(Confidence::Hint),
+            without_password: true,
+            upgrade: false,
         };
         let mut buf = Vec::new();
-        for item in [
-            Spooled::User(full.clone()),
-            Spooled::User(empty.clone()),
-            Spooled::Reject(reject.clone()),
-        ] {
-            encode(&mut buf, &item).unwrap();
-        }
-        let mut r = io::Cursor::new(buf);
-        let json = |v: &dyn erased::Json| v.json();
-        for expected in [json(&full), json(&empty), json(&reject)] {
-            let got = match decode(&mut r).unwrap().unwrap() {
-                Spooled::User(u) => {
-                    assert_eq!(
-                        u.candidates,
-                        if u.source_line == 42 {
-                            vec!["django_unsalted_md5"]
-                        } else {
-                            vec![]
-                        }
-                    );
-                    json(&u)
-                }
-                Spooled::Reject(x) => json(&x),
-            };
-            assert_eq!(got, expected);
-        }
-        assert!(decode(&mut r).unwrap().is_none());
-    }
-
-    mod erased {
-        pub trait Json {
-            fn json(&self) -> String;
-        }
-        impl<T: serde::Serialize> Json for T {
-            fn json(&self) -> String {
-                serde_json::to_string(self).unwrap()
-            }
-        }
-    }
-
-    #[test]
-    fn external_sort_merges_runs() {
-        let mut s: ExtSort<8> = ExtSort::new();
-        let n = (SORT_BUFFER_BYTES / 8) as u64 * 2 + 123;
-        for i in 0..n {
-            s.push((i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).to_be_bytes())
-                .unwrap();
-        }
-        assert!(s.runs.len() >= 2);
-        let out: Vec<u64> = s
-            .into_sorted()
-            .unwrap()
-            .map(|r| u64::from_be_bytes(r.unwrap()))
-            .collect();
-        assert_eq!(out.len() as u64, n);
-        assert!(out.windows(2).all(|w| w[0] <= w[1]));
+        let r = MetaRef {
+            external_id: m.external_id.as_deref(),
+            format: m.format.as_deref(),
+            confidence: m.confidence,
+            without_password: m.without_password,
+            upgrade: m.upgrade,
+        };
+        write_meta(&mut buf, 42, &r).unwrap();
+        write_meta(&mut buf, 43, &MetaRef::default()).unwrap();
+        let mut r = &buf[..];
+        assert_eq!(read_meta(&mut r).unwrap(), (42, m));
+        assert_eq!(read_meta(&mut r).unwrap(), (43, UserMeta::default()));
     }
 }

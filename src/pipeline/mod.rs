@@ -1,19 +1,24 @@
-//! The migrate pipeline: read → classify in parallel → de-duplicate and write, in
-//! input order.
+//! The migrate pipeline: read → classify and render in parallel → de-duplicate and
+//! write, in input order.
 //!
 //! Three stages joined by bounded channels, so memory stays flat whatever the input
-//! size: a reader thread cuts the stream into batches, the calling thread classifies
-//! each batch on a rayon pool (order kept by `collect` on an indexed iterator), and a
-//! writer thread checks duplicates (which needs input order) and hands every record to
-//! the [`Sink`]. Every input record reaches the sink exactly once, as a user or a reject.
+//! size: a reader thread parses the stream into batches (CSV: one buffer per batch,
+//! no allocation per record), the calling thread has a rayon pool classify each batch
+//! in groups and render every record to its output bytes (order kept by `collect` on
+//! an indexed iterator), and a writer thread checks duplicates (which needs input
+//! order), counts, and hands the bytes to the [`Sink`]. Every input record reaches the
+//! sink exactly once, as a user or a reject (a provisional user may later be turned
+//! into a reject by [`Sink::retract`]).
 
 pub mod classify;
 pub mod columns;
 pub mod dedup;
 pub mod read;
+pub mod render;
 
-use std::collections::BTreeMap;
-use std::io::{self, BufRead, Read};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 
@@ -21,18 +26,49 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use classify::{classify, Classified, ClassifyConfig, RejectRow, UserRow};
-use read::{InputKind, SourceRecord};
+use crate::scheme::Confidence;
+use classify::{classify, Classified, ClassifyConfig, RejectRow};
+use dedup::{Check, Dedup, Fingerprinter, Key, MetaRef, Retraction};
+use read::{CsvBatch, CsvReader, FieldsRef, InputKind, RowError, SourceRecord};
 
 /// Records per batch handed to the classifier pool.
-const BATCH: usize = 4096;
+const BATCH: usize = 8192;
+/// Field bytes per CSV batch (a batch of long records ends early).
+const BATCH_BYTES: usize = 4 << 20;
+/// Records per rayon task: rendered into one buffer.
+const GROUP: usize = 256;
 /// Batches in flight between stages (bounds memory).
 const IN_FLIGHT: usize = 4;
 
-/// Receives classified records in input order.
+/// How users are rendered for the sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+/// Receives rendered records in input order. Each record is one line, `\n` included:
+/// users in the sink's [`UserFormat`], rejects as JSON.
 pub trait Sink: Send {
-    fn user(&mut self, user: &UserRow) -> io::Result<()>;
-    fn reject(&mut self, reject: &RejectRow) -> io::Result<()>;
+    fn user_format(&self) -> UserFormat {
+        UserFormat::Json
+    }
+    fn user(&mut self, line: u64, record: &[u8]) -> io::Result<()>;
+    fn reject(&mut self, line: u64, record: &[u8]) -> io::Result<()>;
+    /// Users sent from now on are provisional: [`Sink::retract`] will be called at
+    /// the end and may turn some of them into rejects. A sink that cannot rewrite what
+    /// it wrote holds later records back from here (see [`Holdback`]).
+    fn provisional(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Called once at the end, after `provisional`: the provisional users at these
+    /// lines (ascending) are duplicates; each is replaced by the reject given, which
+    /// takes its place in input order among the rejects.
+    fn retract(
+        &mut self,
+        retractions: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+    ) -> io::Result<()>;
 }
 
 /// Counts for the summary and the manifest.
@@ -98,35 +134,473 @@ pub struct RunConfig {
     pub jobs: usize,
 }
 
-fn count_reject(c: &mut Counts, r: &RejectRow) {
-    c.rejected += 1;
-    *c.by_reason.entry(r.reason.to_string()).or_default() += 1;
+// ------------------------------------------------------------------ rendered groups
+
+/// One rayon task's records, rendered.
+struct Group {
+    users: Vec<u8>,
+    rejects: Vec<u8>,
+    keys: Vec<Key>,
+    ids: String,
+    items: Vec<Item>,
 }
 
-fn count_user(c: &mut Counts, u: &UserRow) {
-    c.accepted += 1;
-    if let (Some(f), Some(conf)) = (u.format, u.format_confidence) {
-        *c.by_format.entry(f.to_string()).or_default() += 1;
-        *c.by_confidence
-            .entry(conf.as_str().to_string())
-            .or_default() += 1;
-        if conf == crate::scheme::Confidence::Shape {
-            let note = c.shape_only.entry(f.to_string()).or_default();
-            note.count += 1;
-            for cand in &u.candidates {
-                if !note.candidates.iter().any(|x| x == cand) {
-                    note.candidates.push(cand.to_string());
+enum Item {
+    User {
+        line: u64,
+        end: usize,
+        keys_end: usize,
+        id: Option<(usize, usize)>,
+        format: Option<&'static str>,
+        confidence: Option<Confidence>,
+        without_password: bool,
+        upgrade: bool,
+        candidates: Vec<&'static str>,
+    },
+    Reject {
+        line: u64,
+        end: usize,
+        reason: &'static str,
+    },
+}
+
+/// A batch as the reader hands it on.
+enum Batch {
+    Csv(CsvBatch),
+    Records(Vec<SourceRecord>),
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        match self {
+            Batch::Csv(b) => b.len(),
+            Batch::Records(r) => r.len(),
+        }
+    }
+}
+
+fn render_group(
+    batch: &Batch,
+    range: std::ops::Range<usize>,
+    cfg: &ClassifyConfig,
+    fp: &Fingerprinter,
+    format: UserFormat,
+) -> Group {
+    let n = range.len();
+    let mut g = Group {
+        users: Vec::with_capacity(n * 400),
+        rejects: Vec::new(),
+        keys: Vec::with_capacity(n * 2),
+        ids: String::new(),
+        items: Vec::with_capacity(n),
+    };
+    let mut csv_out = (format == UserFormat::Csv).then(|| {
+        csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new())
+    });
+    for i in range {
+        let owned_err: RowError;
+        let (line, body): (u64, Result<FieldsRef<'_>, &RowError>) = match batch {
+            Batch::Csv(b) => {
+                let (line, body) = b.get(i);
+                match body {
+                    Ok(f) => (line, Ok(f)),
+                    Err(e) => {
+                        owned_err = e;
+                        (line, Err(&owned_err))
+                    }
                 }
+            }
+            Batch::Records(r) => (r[i].line, r[i].body.as_ref().map(|f| f.view())),
+        };
+        match classify(line, body, cfg) {
+            Classified::Accepted(u) => {
+                let end = match &mut csv_out {
+                    Some(w) => {
+                        if let Err(e) = render::user_csv(w, &u) {
+                            // Writing to a Vec cannot fail; say so if it ever does.
+                            let r = RejectRow {
+                                source_line: line,
+                                external_id: u.external_id.clone(),
+                                reason: "malformed_row",
+                                message: format!("cannot write as CSV: {e}").into(),
+                            };
+                            render::reject_json(&mut g.rejects, &r);
+                            g.items.push(Item::Reject {
+                                line,
+                                end: g.rejects.len(),
+                                reason: r.reason,
+                            });
+                            continue;
+                        }
+                        w.get_ref().len()
+                    }
+                    None => {
+                        render::user_json(&mut g.users, &u);
+                        g.users.len()
+                    }
+                };
+                fp.keys(
+                    u.external_id.as_deref(),
+                    u.email_address.iter().map(|e| e.as_ref()),
+                    &mut g.keys,
+                );
+                let id = u.external_id.as_deref().map(|id| {
+                    let start = g.ids.len();
+                    g.ids.push_str(id);
+                    (start, g.ids.len())
+                });
+                g.items.push(Item::User {
+                    line,
+                    end,
+                    keys_end: g.keys.len(),
+                    id,
+                    format: u.format,
+                    confidence: u.format_confidence,
+                    without_password: u.password_digest.is_none(),
+                    upgrade: u.upgrade_on_sign_in,
+                    candidates: u.candidates,
+                });
+            }
+            Classified::Rejected(r) => {
+                render::reject_json(&mut g.rejects, &r);
+                g.items.push(Item::Reject {
+                    line,
+                    end: g.rejects.len(),
+                    reason: r.reason,
+                });
             }
         }
     }
-    if u.password_digest.is_none() {
-        c.without_password += 1;
+    if let Some(w) = csv_out {
+        g.users = w.into_inner().unwrap_or_default();
     }
-    if u.upgrade_on_sign_in {
-        c.upgrade_on_sign_in += 1;
+    g
+}
+
+// ------------------------------------------------------------------ counting
+
+/// Counts as the writer keeps them (static keys, no allocation per record).
+#[derive(Default)]
+struct Tally {
+    input: u64,
+    accepted: u64,
+    rejected: u64,
+    without_password: u64,
+    upgrade: u64,
+    by_format: HashMap<&'static str, u64>,
+    by_confidence: [u64; 4],
+    by_reason: HashMap<&'static str, u64>,
+    shape_only: HashMap<&'static str, ShapeNote>,
+}
+
+fn confidence_index(c: Confidence) -> usize {
+    match c {
+        Confidence::Certain => 0,
+        Confidence::Default => 1,
+        Confidence::Shape => 2,
+        Confidence::Hint => 3,
     }
 }
+const CONFIDENCE_ORDER: [Confidence; 4] = [
+    Confidence::Certain,
+    Confidence::Default,
+    Confidence::Shape,
+    Confidence::Hint,
+];
+
+impl Tally {
+    fn reject(&mut self, reason: &'static str) {
+        self.rejected += 1;
+        *self.by_reason.entry(reason).or_default() += 1;
+    }
+
+    fn user(
+        &mut self,
+        format: Option<&'static str>,
+        confidence: Option<Confidence>,
+        without_password: bool,
+        upgrade: bool,
+        candidates: &[&'static str],
+    ) {
+        self.accepted += 1;
+        if let (Some(f), Some(conf)) = (format, confidence) {
+            *self.by_format.entry(f).or_default() += 1;
+            self.by_confidence[confidence_index(conf)] += 1;
+            if conf == Confidence::Shape {
+                let note = self.shape_only.entry(f).or_default();
+                note.count += 1;
+                for cand in candidates {
+                    if !note.candidates.iter().any(|x| x == cand) {
+                        note.candidates.push(cand.to_string());
+                    }
+                }
+            }
+        }
+        self.without_password += u64::from(without_password);
+        self.upgrade += u64::from(upgrade);
+    }
+
+    /// Undo [`Tally::user`] for a retracted user, and count its reject.
+    fn retract(&mut self, r: &Retraction, reason: &'static str) {
+        let m = &r.meta;
+        self.accepted -= 1;
+        if let (Some(f), Some(conf)) = (m.format.as_deref(), m.confidence) {
+            if let Some(n) = self.by_format.get_mut(f) {
+                *n -= 1;
+            }
+            self.by_confidence[confidence_index(conf)] -= 1;
+            if conf == Confidence::Shape {
+                if let Some(note) = self.shape_only.get_mut(f) {
+                    note.count -= 1;
+                }
+            }
+        }
+        self.without_password -= u64::from(m.without_password);
+        self.upgrade -= u64::from(m.upgrade);
+        self.reject(reason);
+    }
+
+    fn into_counts(self) -> Counts {
+        let keep = |(k, n): (&'static str, u64)| (n > 0).then(|| (k.to_string(), n));
+        Counts {
+            input: self.input,
+            accepted: self.accepted,
+            rejected: self.rejected,
+            without_password: self.without_password,
+            upgrade_on_sign_in: self.upgrade,
+            by_format: self.by_format.into_iter().filter_map(keep).collect(),
+            by_confidence: CONFIDENCE_ORDER
+                .iter()
+                .zip(self.by_confidence)
+                .filter(|(_, n)| *n > 0)
+                .map(|(c, n)| (c.as_str().to_string(), n))
+                .collect(),
+            by_reason: self.by_reason.into_iter().filter_map(keep).collect(),
+            shape_only: self
+                .shape_only
+                .into_iter()
+                .filter(|(_, n)| n.count > 0)
+                .map(|(k, n)| (k.to_string(), n))
+                .collect(),
+        }
+    }
+}
+
+/// A `duplicate_*` reject, rendered.
+fn duplicate_reject(line: u64, external_id: Option<&str>, kind: u8, first: u64) -> (&'static str, Vec<u8>) {
+    let (reason, message) = dedup::duplicate_reason(kind, first);
+    let mut out = Vec::with_capacity(160);
+    render::reject_json(
+        &mut out,
+        &RejectRow {
+            source_line: line,
+            external_id: external_id.map(std::borrow::Cow::Borrowed),
+            reason,
+            message: message.into(),
+        },
+    );
+    (reason, out)
+}
+
+/// The writer stage: duplicates, counts, and the sink, in input order.
+struct Writer<'s> {
+    sink: &'s mut dyn Sink,
+    tally: Tally,
+    dedup: Dedup,
+    provisional: bool,
+}
+
+impl Writer<'_> {
+    fn group(&mut self, g: &Group) -> io::Result<()> {
+        let (mut user_start, mut reject_start, mut keys_start) = (0, 0, 0);
+        for item in &g.items {
+            self.tally.input += 1;
+            match item {
+                Item::Reject { line, end, reason } => {
+                    self.sink.reject(*line, &g.rejects[reject_start..*end])?;
+                    reject_start = *end;
+                    self.tally.reject(reason);
+                }
+                Item::User {
+                    line,
+                    end,
+                    keys_end,
+                    id,
+                    format,
+                    confidence,
+                    without_password,
+                    upgrade,
+                    candidates,
+                } => {
+                    let record = &g.users[user_start..*end];
+                    user_start = *end;
+                    let keys = &g.keys[keys_start..*keys_end];
+                    keys_start = *keys_end;
+                    let external_id = id.map(|(a, b)| &g.ids[a..b]);
+                    match self.dedup.check(*line, keys)? {
+                        Check::Duplicate { kind, first } => {
+                            let (reason, json) = duplicate_reject(*line, external_id, kind, first);
+                            self.sink.reject(*line, &json)?;
+                            self.tally.reject(reason);
+                            continue;
+                        }
+                        Check::Fresh => {}
+                        Check::Provisional => {
+                            if !self.provisional {
+                                self.sink.provisional()?;
+                                self.provisional = true;
+                            }
+                            self.dedup.provisional(
+                                *line,
+                                &MetaRef {
+                                    external_id,
+                                    format: *format,
+                                    confidence: *confidence,
+                                    without_password: *without_password,
+                                    upgrade: *upgrade,
+                                },
+                            )?;
+                        }
+                    }
+                    self.sink.user(*line, record)?;
+                    self.tally
+                        .user(*format, *confidence, *without_password, *upgrade, candidates);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, pool: &rayon::ThreadPool) -> io::Result<Counts> {
+        let Writer {
+            sink,
+            mut tally,
+            dedup,
+            provisional,
+        } = self;
+        let retractions = dedup.resolve(pool)?;
+        if provisional {
+            let tally = &mut tally;
+            let mut rendered = retractions.map(|r| {
+                let r = r?;
+                let (reason, json) =
+                    duplicate_reject(r.line, r.meta.external_id.as_deref(), r.kind, r.first);
+                tally.retract(&r, reason);
+                Ok((r.line, json))
+            });
+            sink.retract(&mut rendered)?;
+        }
+        Ok(tally.into_counts())
+    }
+}
+
+/// Discards records, counting them (dry runs, benchmarks).
+#[derive(Debug, Default)]
+pub struct NullSink {
+    pub users: u64,
+    pub rejects: u64,
+}
+
+impl Sink for NullSink {
+    fn user(&mut self, _: u64, _: &[u8]) -> io::Result<()> {
+        self.users += 1;
+        Ok(())
+    }
+    fn reject(&mut self, _: u64, _: &[u8]) -> io::Result<()> {
+        self.rejects += 1;
+        Ok(())
+    }
+    fn retract(
+        &mut self,
+        retractions: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+    ) -> io::Result<()> {
+        for r in retractions {
+            r?;
+            self.users -= 1;
+            self.rejects += 1;
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------ holding back
+
+/// For sinks that cannot rewrite what they wrote (stdout, a pipe): records sent after
+/// [`Sink::provisional`] wait in an unlinked temp file, and [`Holdback::release`]
+/// writes them out with the retractions applied.
+pub struct Holdback {
+    file: BufWriter<File>,
+}
+
+impl Holdback {
+    pub fn new() -> io::Result<Self> {
+        Ok(Holdback {
+            file: BufWriter::with_capacity(1 << 16, dedup::anonymous_file()?),
+        })
+    }
+
+    fn put(&mut self, tag: u8, line: u64, record: &[u8]) -> io::Result<()> {
+        self.file.write_all(&[tag])?;
+        self.file.write_all(&line.to_le_bytes())?;
+        self.file.write_all(&(record.len() as u32).to_le_bytes())?;
+        self.file.write_all(record)
+    }
+
+    pub fn user(&mut self, line: u64, record: &[u8]) -> io::Result<()> {
+        self.put(0, line, record)
+    }
+
+    pub fn reject(&mut self, line: u64, record: &[u8]) -> io::Result<()> {
+        self.put(1, line, record)
+    }
+
+    /// Write everything held, in order, to `users` and `rejects`, replacing each
+    /// retracted user by its reject.
+    pub fn release(
+        self,
+        retractions: &mut dyn Iterator<Item = io::Result<(u64, Vec<u8>)>>,
+        users: &mut dyn Write,
+        rejects: &mut dyn Write,
+    ) -> io::Result<()> {
+        use std::io::Seek;
+        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.seek(io::SeekFrom::Start(0))?;
+        let mut r = BufReader::with_capacity(1 << 16, file);
+        let mut next = retractions.next().transpose()?;
+        let mut buf = Vec::new();
+        loop {
+            let mut head = [0u8; 13];
+            match r.read_exact(&mut head) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(e),
+            }
+            let line = u64::from_le_bytes(head[1..9].try_into().expect("8 bytes"));
+            let len = u32::from_le_bytes(head[9..].try_into().expect("4 bytes")) as usize;
+            buf.resize(len, 0);
+            r.read_exact(&mut buf)?;
+            if head[0] == 1 {
+                rejects.write_all(&buf)?;
+            } else if next.as_ref().is_some_and(|(l, _)| *l == line) {
+                let (_, json) = next.take().expect("checked");
+                rejects.write_all(&json)?;
+                next = retractions.next().transpose()?;
+            } else {
+                users.write_all(&buf)?;
+            }
+        }
+        match next {
+            Some((line, _)) => Err(io::Error::other(format!(
+                "duplicate detection: line {line} was not held back"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+// ------------------------------------------------------------------ the run
 
 /// Run the pipeline over `input` (raw bytes, maybe gzip). `progress` is called from the
 /// writer thread with the number of records done so far, about once per batch.
@@ -136,6 +610,18 @@ pub fn run(
     cfg: &RunConfig,
     sink: &mut dyn Sink,
     progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<(Counts, InputInfo), PipelineError> {
+    run_with(input, name, cfg, sink, progress, Dedup::default())
+}
+
+/// [`run`] with a given deduplicator (tests use a small in-memory window).
+pub fn run_with(
+    input: Box<dyn Read + Send>,
+    name: &str,
+    cfg: &RunConfig,
+    sink: &mut dyn Sink,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    dedup: Dedup,
 ) -> Result<(Counts, InputInfo), PipelineError> {
     let state = Arc::new(Mutex::new((Sha256::new(), 0u64)));
     let hashing = HashingReader {
@@ -152,80 +638,89 @@ pub fn run(
         .num_threads(cfg.jobs.max(1))
         .build()
         .map_err(|e| input_err(format!("cannot start worker threads: {e}")))?;
+    let fingerprinter = Fingerprinter::default();
+    let user_format = sink.user_format();
 
-    let (batch_tx, batch_rx) = sync_channel::<Vec<SourceRecord>>(IN_FLIGHT);
-    let (out_tx, out_rx) = sync_channel::<Vec<Classified>>(IN_FLIGHT);
+    let (batch_tx, batch_rx) = sync_channel::<Batch>(IN_FLIGHT);
+    let (out_tx, out_rx) = sync_channel::<Vec<Group>>(IN_FLIGHT);
 
     std::thread::scope(|scope| {
         // Stage 1: read.
         let reader_handle = scope.spawn(move || -> Result<(), String> {
             let r: &mut (dyn BufRead + Send) = &mut *reader;
             let mut last_line = 0;
-            {
-                let mut records = read::records(r, kind).map_err(|e| e.to_string())?;
-                let mut batch = Vec::with_capacity(BATCH);
-                for rec in records.by_ref() {
-                    let rec =
-                        rec.map_err(|e| format!("{e} (after the record at line {last_line})"))?;
-                    last_line = rec.line;
-                    batch.push(rec);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if batch_tx.send(full).is_err() {
+            let after = |e: io::Error, last: u64| format!("{e} (after the record at line {last})");
+            match kind {
+                InputKind::Csv { delimiter } => {
+                    let mut csv = CsvReader::new(r, delimiter).map_err(|e| e.to_string())?;
+                    while let Some(b) = csv
+                        .next_batch(BATCH, BATCH_BYTES)
+                        .map_err(|e| after(e, last_line))?
+                    {
+                        last_line = b.get(b.len() - 1).0;
+                        if batch_tx.send(Batch::Csv(b)).is_err() {
                             return Ok(()); // downstream stopped; its error wins
                         }
                     }
                 }
-                if !batch.is_empty() {
-                    let _ = batch_tx.send(batch);
+                _ => {
+                    let mut records = read::records(r, kind).map_err(|e| e.to_string())?;
+                    let mut batch = Vec::with_capacity(BATCH.min(1024));
+                    for rec in records.by_ref() {
+                        let rec = rec.map_err(|e| after(e, last_line))?;
+                        last_line = rec.line;
+                        batch.push(rec);
+                        if batch.len() == BATCH {
+                            let full = std::mem::take(&mut batch);
+                            if batch_tx.send(Batch::Records(full)).is_err() {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    if !batch.is_empty() {
+                        let _ = batch_tx.send(Batch::Records(batch));
+                    }
                 }
             }
             // Drain what the reader did not need, so the manifest's sha256 covers the file.
-            io::copy(&mut *reader, &mut io::sink())
-                .map_err(|e| format!("{e} (after the record at line {last_line})"))?;
+            io::copy(&mut *reader, &mut io::sink()).map_err(|e| after(e, last_line))?;
             Ok(())
         });
 
         // Stage 3: de-duplicate, count, write.
         let progress_state = Arc::clone(&state);
+        let pool_ref = &pool;
         let writer_handle = scope.spawn(move || -> io::Result<Counts> {
-            let mut counts = Counts::default();
-            let mut dedup = dedup::Dedup::default();
-            for batch in out_rx {
-                for item in batch {
-                    counts.input += 1;
-                    match item {
-                        Classified::Accepted(u) => match dedup.user(&u, sink)? {
-                            dedup::Sent::User => count_user(&mut counts, &u),
-                            dedup::Sent::Reject(r) => count_reject(&mut counts, &r),
-                            dedup::Sent::Spooled => {}
-                        },
-                        Classified::Rejected(r) => {
-                            if dedup.reject(&r, sink)? {
-                                count_reject(&mut counts, &r);
-                            }
-                        }
-                    }
+            let mut w = Writer {
+                sink,
+                tally: Tally::default(),
+                dedup,
+                provisional: false,
+            };
+            for groups in out_rx {
+                for g in &groups {
+                    w.group(g)?;
                 }
                 let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
-                progress(counts.input, bytes);
+                progress(w.tally.input, bytes);
             }
-            dedup.finish(sink, &mut |sent| match sent {
-                dedup::Emitted::User(u) => count_user(&mut counts, u),
-                dedup::Emitted::Reject(r) => count_reject(&mut counts, r),
-            })?;
-            Ok(counts)
+            w.finish(pool_ref)
         });
 
-        // Stage 2: classify in parallel, in order.
+        // Stage 2: classify and render in parallel, in order.
         for batch in batch_rx {
-            let out: Vec<Classified> = pool.install(|| {
-                batch
+            let n = batch.len();
+            let groups: Vec<Group> = pool.install(|| {
+                (0..n.div_ceil(GROUP))
                     .into_par_iter()
-                    .map(|r| classify(r, &cfg.classify))
+                    .map(|g| {
+                        let range = g * GROUP..((g + 1) * GROUP).min(n);
+                        render_group(&batch, range, &cfg.classify, &fingerprinter, user_format)
+                    })
                     .collect()
             });
-            if out_tx.send(out).is_err() {
+            drop(batch);
+            if out_tx.send(groups).is_err() {
                 break; // the writer failed; its error is reported below
             }
         }

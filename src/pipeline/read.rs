@@ -46,28 +46,76 @@ pub struct CsvHeader {
     pub resolved: std::sync::OnceLock<Vec<Option<usize>>>,
 }
 
-/// One record's fields: CSV values by column, or a JSON object.
+/// One record's fields, owned: CSV values by column, or a JSON object.
 #[derive(Debug, Clone)]
 pub enum Fields {
     Csv {
         header: Arc<CsvHeader>,
-        values: Vec<String>,
+        /// Every field's bytes, concatenated; `ends[i]` is where field `i` ends.
+        text: String,
+        ends: Vec<usize>,
     },
     Json(Map<String, Value>),
 }
 
+/// One record's fields, borrowed from a batch (CSV) or a record (JSON).
+#[derive(Debug, Clone, Copy)]
+pub enum FieldsRef<'a> {
+    Csv {
+        header: &'a CsvHeader,
+        text: &'a str,
+        ends: &'a [usize],
+    },
+    Json(&'a Map<String, Value>),
+}
+
 impl Fields {
+    pub fn view(&self) -> FieldsRef<'_> {
+        match self {
+            Fields::Csv { header, text, ends } => FieldsRef::Csv {
+                header,
+                text,
+                ends,
+            },
+            Fields::Json(m) => FieldsRef::Json(m),
+        }
+    }
+
+    /// See [`FieldsRef::get`].
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.view().get(name)
+    }
+
+    /// See [`FieldsRef::names`].
+    pub fn names(&self) -> Vec<String> {
+        self.view().names()
+    }
+}
+
+impl<'a> FieldsRef<'a> {
+    /// CSV value `i` (by column position).
+    pub fn column(&self, i: usize) -> Option<&'a str> {
+        match *self {
+            FieldsRef::Csv { text, ends, .. } => {
+                let end = *ends.get(i)?;
+                let start = if i == 0 { 0 } else { ends[i - 1] };
+                text.get(start..end)
+            }
+            FieldsRef::Json(_) => None,
+        }
+    }
+
     /// The value at a column name (CSV) or dotted key path (JSON, e.g. `_id.$oid`),
     /// as text; `None` when absent, JSON null, or empty.
     pub fn get(&self, name: &str) -> Option<String> {
-        let v = match self {
-            Fields::Csv { header, values } => header
+        let v = match *self {
+            FieldsRef::Csv { header, .. } => header
                 .names
                 .iter()
                 .position(|h| h == name)
-                .and_then(|i| values.get(i))
-                .cloned(),
-            Fields::Json(map) => {
+                .and_then(|i| self.column(i))
+                .map(str::to_string),
+            FieldsRef::Json(map) => {
                 let mut parts = name.split('.');
                 let mut cur = map.get(parts.next()?)?;
                 for p in parts {
@@ -92,8 +140,22 @@ impl Fields {
     /// Column names (CSV header, or the JSON object's top-level keys).
     pub fn names(&self) -> Vec<String> {
         match self {
-            Fields::Csv { header, .. } => header.names.clone(),
-            Fields::Json(map) => map.keys().cloned().collect(),
+            FieldsRef::Csv { header, .. } => header.names.clone(),
+            FieldsRef::Json(map) => map.keys().cloned().collect(),
+        }
+    }
+
+    pub fn to_owned(self) -> Fields {
+        match self {
+            FieldsRef::Csv { header, text, ends } => Fields::Csv {
+                header: Arc::new(CsvHeader {
+                    names: header.names.clone(),
+                    resolved: Default::default(),
+                }),
+                text: text.to_string(),
+                ends: ends.to_vec(),
+            },
+            FieldsRef::Json(m) => Fields::Json(m.clone()),
         }
     }
 }
@@ -163,43 +225,26 @@ pub fn records<'a>(
     kind: InputKind,
 ) -> io::Result<Box<dyn Iterator<Item = io::Result<SourceRecord>> + Send + 'a>> {
     Ok(match kind {
-        InputKind::Csv { delimiter } => Box::new(CsvRecords::new(r, delimiter)?),
+        InputKind::Csv { delimiter } => match CsvReader::new(r, delimiter) {
+            Ok(reader) => Box::new(CsvRecords {
+                reader: Some(reader),
+                error: None,
+                batch: None,
+                next: 0,
+            }),
+            Err(e) => Box::new(CsvRecords {
+                reader: None,
+                error: Some(e),
+                batch: None,
+                next: 0,
+            }),
+        },
         InputKind::Jsonl => Box::new(JsonlRecords { r, line: 0 }),
         InputKind::Json => Box::new(JsonArrayRecords::new(r)),
     })
 }
 
 // ---------------------------------------------------------------------------- CSV
-
-/// Records where every `\n` of the stream is, so a record's byte offset maps to its
-/// physical line. The csv crate's own line counter is off by one after CRLF endings
-/// (it reports a record's start at the `\n` of the previous `\r\n`, before counting it).
-struct NewlineIndex<R> {
-    inner: R,
-    offset: u64,
-    pending: Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>,
-}
-
-impl<R: Read> Read for NewlineIndex<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut q = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        for (i, _) in buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n') {
-            q.push_back(self.offset + i as u64);
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-struct CsvRecords<'a> {
-    reader: csv::Reader<NewlineIndex<&'a mut (dyn BufRead + Send)>>,
-    newlines: Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>,
-    lines_before: u64,
-    header: Arc<CsvHeader>,
-    record: csv::ByteRecord,
-    header_error: Option<io::Error>,
-}
 
 /// The delimiter among `, ; \t |` that occurs most often outside quotes in the header line.
 fn detect_delimiter(head: &[u8]) -> u8 {
@@ -224,8 +269,163 @@ fn detect_delimiter(head: &[u8]) -> u8 {
     }
 }
 
-impl<'a> CsvRecords<'a> {
-    fn new(r: &'a mut (dyn BufRead + Send), delimiter: Option<u8>) -> io::Result<Self> {
+/// A record holding more than this many bytes of field data (or more than
+/// [`MAX_RECORD_FIELDS`] fields) is read to its end but not kept: an unclosed quote
+/// must not pull the rest of a large file into memory.
+pub const MAX_RECORD_BYTES: usize = 4 << 20;
+pub const MAX_RECORD_FIELDS: usize = 1 << 14;
+
+/// Records parsed from a CSV stream, many at a time: field bytes in one buffer, field
+/// ends in another (the layout of `csv::ByteRecord`, for a whole batch), so reading
+/// allocates nothing per record and the classifiers borrow their fields from here.
+#[derive(Debug)]
+pub struct CsvBatch {
+    pub header: Arc<CsvHeader>,
+    bytes: Vec<u8>,
+    used: usize,
+    ends: Vec<usize>,
+    ends_used: usize,
+    records: Vec<CsvRec>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CsvRec {
+    line: u64,
+    start: usize,
+    ends_start: usize,
+    fields: usize,
+    oversized: bool,
+}
+
+impl CsvBatch {
+    fn new(header: Arc<CsvHeader>) -> Self {
+        CsvBatch {
+            header,
+            bytes: vec![0; 1 << 16],
+            used: 0,
+            ends: vec![0; 1 << 12],
+            ends_used: 0,
+            records: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Bytes of field data held (to size batches).
+    pub fn data_bytes(&self) -> usize {
+        self.used
+    }
+
+    /// Record `i`: its physical line, and its fields or why they cannot be used.
+    pub fn get(&self, i: usize) -> (u64, Result<FieldsRef<'_>, RowError>) {
+        let r = self.records[i];
+        (r.line, self.fields(&r))
+    }
+
+    fn fields(&self, r: &CsvRec) -> Result<FieldsRef<'_>, RowError> {
+        let names = &self.header.names;
+        if r.oversized {
+            return Err(RowError::new(
+                "field_too_large",
+                format!(
+                    "record is over {MAX_RECORD_BYTES} bytes or {MAX_RECORD_FIELDS} fields (an unclosed quote?)"
+                ),
+            ));
+        }
+        if r.fields != names.len() {
+            return Err(RowError::new(
+                "malformed_row",
+                format!(
+                    "expected {} fields as in the header, found {}",
+                    names.len(),
+                    r.fields
+                ),
+            ));
+        }
+        let ends = &self.ends[r.ends_start..r.ends_start + r.fields];
+        let len = ends.last().copied().unwrap_or(0);
+        let data = &self.bytes[r.start..r.start + len];
+        let mut prev = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            if end - prev > MAX_FIELD_BYTES {
+                return Err(RowError::new(
+                    "field_too_large",
+                    format!(
+                        "field {:?} is {} bytes (limit {MAX_FIELD_BYTES})",
+                        names[i],
+                        end - prev
+                    ),
+                ));
+            }
+            prev = end;
+        }
+        // One UTF-8 check for the whole record; on failure, find the field to name.
+        let text = std::str::from_utf8(data).map_err(|_| {
+            let mut prev = 0;
+            let bad = ends
+                .iter()
+                .position(|&end| {
+                    let ok = std::str::from_utf8(&data[prev..end]).is_ok();
+                    prev = end;
+                    !ok
+                })
+                .unwrap_or(0);
+            RowError::new(
+                "invalid_utf8",
+                format!("field {:?} is not valid UTF-8", names[bad]),
+            )
+        })?;
+        // A field boundary inside a multi-byte character would make the whole record
+        // valid but a field not: check the boundaries too.
+        if ends.iter().any(|&e| !text.is_char_boundary(e)) {
+            let mut prev = 0;
+            let bad = ends
+                .iter()
+                .position(|&end| {
+                    let ok = std::str::from_utf8(&data[prev..end]).is_ok();
+                    prev = end;
+                    !ok
+                })
+                .unwrap_or(0);
+            return Err(RowError::new(
+                "invalid_utf8",
+                format!("field {:?} is not valid UTF-8", names[bad]),
+            ));
+        }
+        Ok(FieldsRef::Csv {
+            header: &self.header,
+            text,
+            ends,
+        })
+    }
+}
+
+/// Reads CSV records in batches with `csv_core` (the csv crate's parser, driven
+/// directly so that records land in a shared batch buffer and each record's physical
+/// starting line is exact, CRLF and blank lines included).
+pub struct CsvReader<'a> {
+    r: &'a mut (dyn BufRead + Send),
+    core: csv_core::Reader,
+    header: Arc<CsvHeader>,
+    /// `\n` bytes consumed so far.
+    newlines: u64,
+    done: bool,
+}
+
+/// The outcome of reading one record.
+enum ReadOne {
+    Record,
+    End,
+}
+
+impl<'a> CsvReader<'a> {
+    pub fn new(r: &'a mut (dyn BufRead + Send), delimiter: Option<u8>) -> io::Result<Self> {
         // A UTF-8 BOM is not part of the first column's name.
         if r.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
             r.consume(3);
@@ -234,137 +434,194 @@ impl<'a> CsvRecords<'a> {
             Some(d) => d,
             None => detect_delimiter(r.fill_buf()?),
         };
-        let newlines = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(NewlineIndex {
-                inner: r,
-                offset: 0,
-                pending: Arc::clone(&newlines),
-            });
-        let mut header_error = None;
-        let header: Vec<String> = match reader.byte_headers() {
-            Ok(h) => h
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                .collect(),
-            Err(e) => {
-                header_error = Some(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("line 1: cannot read the CSV header: {e}"),
-                ));
-                Vec::new()
+        let core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        let mut reader = CsvReader {
+            r,
+            core,
+            header: Arc::new(CsvHeader::default()),
+            newlines: 0,
+            done: false,
+        };
+        let mut first = CsvBatch::new(Arc::clone(&reader.header));
+        let header = match reader.read_one(&mut first)? {
+            ReadOne::End => Vec::new(),
+            ReadOne::Record => {
+                let r = first.records[0];
+                if r.oversized {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "line 1: the CSV header is too large",
+                    ));
+                }
+                let ends = &first.ends[r.ends_start..r.ends_start + r.fields];
+                let mut prev = 0;
+                ends.iter()
+                    .map(|&end| {
+                        let name = String::from_utf8_lossy(&first.bytes[r.start + prev..r.start + end])
+                            .trim()
+                            .to_string();
+                        prev = end;
+                        name
+                    })
+                    .collect()
             }
         };
-        if header_error.is_none() {
-            let mut seen = std::collections::HashSet::new();
-            if let Some(dup) = header.iter().find(|h| !h.is_empty() && !seen.insert(*h)) {
-                header_error = Some(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("line 1: the CSV header names column {dup:?} twice; rename one or use --map"),
-                ));
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = header.iter().find(|h| !h.is_empty() && !seen.insert(*h)) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("line 1: the CSV header names column {dup:?} twice; rename one or use --map"),
+            ));
+        }
+        reader.header = Arc::new(CsvHeader {
+            names: header,
+            resolved: Default::default(),
+        });
+        if reader.header.names.is_empty() {
+            reader.done = true;
+        }
+        Ok(reader)
+    }
+
+    pub fn header(&self) -> &Arc<CsvHeader> {
+        &self.header
+    }
+
+    /// Up to `max_records` records (fewer at the end of the input, or once about
+    /// `max_bytes` of field data are held). `None` at the end of the input.
+    pub fn next_batch(
+        &mut self,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> io::Result<Option<CsvBatch>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut batch = CsvBatch::new(Arc::clone(&self.header));
+        while batch.records.len() < max_records && batch.used < max_bytes {
+            if let ReadOne::End = self.read_one(&mut batch)? {
+                self.done = true;
+                break;
             }
         }
-        Ok(CsvRecords {
-            reader,
-            newlines,
-            lines_before: 0,
-            header: Arc::new(CsvHeader {
-                names: header,
-                resolved: Default::default(),
-            }),
-            record: csv::ByteRecord::new(),
-            header_error,
-        })
+        batch.bytes.truncate(batch.used);
+        batch.ends.truncate(batch.ends_used);
+        Ok((!batch.records.is_empty()).then_some(batch))
+    }
+
+    /// Parse one record into `batch`.
+    fn read_one(&mut self, batch: &mut CsvBatch) -> io::Result<ReadOne> {
+        use csv_core::ReadRecordResult as R;
+        let start = batch.used;
+        let ends_start = batch.ends_used;
+        let mut line: Option<u64> = None;
+        let mut oversized = false;
+        // Scratch space for the rest of an oversized record.
+        let mut scratch_out = Vec::new();
+        let mut scratch_ends = Vec::new();
+        loop {
+            let input = self.r.fill_buf()?;
+            if line.is_none() {
+                // csv_core skips line terminators before a record (blank lines): the
+                // record starts at the first other byte.
+                match input.iter().position(|&b| b != b'\n' && b != b'\r') {
+                    Some(j) => {
+                        let nl = input[..j].iter().filter(|&&b| b == b'\n').count();
+                        line = Some(self.newlines + nl as u64 + 1);
+                    }
+                    None if input.is_empty() => {}
+                    None => {}
+                }
+            }
+            let (res, nin, nout, nend) = if oversized {
+                scratch_out.resize(1 << 16, 0);
+                scratch_ends.resize(1 << 10, 0);
+                self.core
+                    .read_record(input, &mut scratch_out, &mut scratch_ends)
+            } else {
+                if batch.bytes.len() - batch.used < 1024 {
+                    let n = batch.bytes.len() * 2;
+                    batch.bytes.resize(n, 0);
+                }
+                if batch.ends.len() - batch.ends_used < 64 {
+                    let n = batch.ends.len() * 2;
+                    batch.ends.resize(n, 0);
+                }
+                self.core.read_record(
+                    input,
+                    &mut batch.bytes[batch.used..],
+                    &mut batch.ends[batch.ends_used..],
+                )
+            };
+            self.newlines += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
+            self.r.consume(nin);
+            if !oversized {
+                batch.used += nout;
+                batch.ends_used += nend;
+                if batch.used - start > MAX_RECORD_BYTES
+                    || batch.ends_used - ends_start > MAX_RECORD_FIELDS
+                {
+                    oversized = true;
+                    batch.used = start;
+                    batch.ends_used = ends_start;
+                }
+            }
+            match res {
+                R::InputEmpty | R::OutputFull | R::OutputEndsFull => continue,
+                R::Record => {
+                    batch.records.push(CsvRec {
+                        line: line.unwrap_or(self.newlines + 1),
+                        start,
+                        ends_start,
+                        fields: batch.ends_used - ends_start,
+                        oversized,
+                    });
+                    return Ok(ReadOne::Record);
+                }
+                R::End => return Ok(ReadOne::End),
+            }
+        }
     }
 }
 
-impl CsvRecords<'_> {
-    /// The physical line of the record whose start the csv crate reports at `byte`:
-    /// one more than the newlines at or before it (see [`NewlineIndex`]).
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let mut q = self.newlines.lock().unwrap_or_else(|p| p.into_inner());
-        while q.front().is_some_and(|&nl| nl <= byte) {
-            q.pop_front();
-            self.lines_before += 1;
-        }
-        self.lines_before + 1
-    }
+/// Owned records from a [`CsvReader`], one at a time (tests, fuzzing, small tools).
+struct CsvRecords<'a> {
+    reader: Option<CsvReader<'a>>,
+    error: Option<io::Error>,
+    batch: Option<CsvBatch>,
+    next: usize,
 }
 
 impl Iterator for CsvRecords<'_> {
     type Item = io::Result<SourceRecord>;
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(e) = self.header_error.take() {
+        if let Some(e) = self.error.take() {
             return Some(Err(e));
         }
-        if self.header.names.is_empty() {
-            return None;
-        }
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => {
-                let byte = self.record.position().map(|p| p.byte()).unwrap_or(0);
-                let line = self.line_at(byte);
-                Some(Ok(SourceRecord {
-                    line,
-                    body: csv_fields(&self.header, &self.record),
-                }))
-            }
-            Err(e) => match e.kind() {
-                csv::ErrorKind::Io(_) => Some(Err(io::Error::other(e.to_string()))),
-                _ => {
-                    let byte = e.position().map(|p| p.byte()).unwrap_or(0);
-                    let line = self.line_at(byte);
-                    Some(Ok(SourceRecord {
+        loop {
+            if let Some(b) = &self.batch {
+                if self.next < b.len() {
+                    let (line, body) = b.get(self.next);
+                    self.next += 1;
+                    return Some(Ok(SourceRecord {
                         line,
-                        body: Err(RowError::new("malformed_row", e.to_string())),
-                    }))
+                        body: body.map(|f| f.to_owned()),
+                    }));
                 }
-            },
-        }
-    }
-}
-
-fn csv_fields(header: &Arc<CsvHeader>, rec: &csv::ByteRecord) -> Result<Fields, RowError> {
-    if rec.len() != header.names.len() {
-        return Err(RowError::new(
-            "malformed_row",
-            format!(
-                "expected {} fields as in the header, found {}",
-                header.names.len(),
-                rec.len()
-            ),
-        ));
-    }
-    let mut values = Vec::with_capacity(rec.len());
-    for (i, f) in rec.iter().enumerate() {
-        if f.len() > MAX_FIELD_BYTES {
-            return Err(RowError::new(
-                "field_too_large",
-                format!(
-                    "field {:?} is {} bytes (limit {MAX_FIELD_BYTES})",
-                    header.names[i],
-                    f.len()
-                ),
-            ));
-        }
-        match std::str::from_utf8(f) {
-            Ok(s) => values.push(s.to_string()),
-            Err(_) => {
-                return Err(RowError::new(
-                    "invalid_utf8",
-                    format!("field {:?} is not valid UTF-8", header.names[i]),
-                ))
+            }
+            match self.reader.as_mut()?.next_batch(256, 1 << 20) {
+                Ok(Some(b)) => {
+                    self.batch = Some(b);
+                    self.next = 0;
+                }
+                Ok(None) => return None,
+                Err(e) => {
+                    self.reader = None;
+                    return Some(Err(e));
+                }
             }
         }
     }
-    Ok(Fields::Csv {
-        header: Arc::clone(header),
-        values,
-    })
 }
 
 // ---------------------------------------------------------------------------- JSONL
