@@ -500,23 +500,164 @@ fn plaintext_column_is_hashed_and_never_written() {
         .code(0);
 }
 
+/// An export full of duplicates of every kind (early and late, by id and by email with
+/// case changes, both at once, duplicates of duplicates), interleaved with rejects and
+/// users without a password.
+fn export_with_duplicates(rows: u64) -> String {
+    let mut csv = String::from("id,email,password\n");
+    for i in 0..rows {
+        let id = match i % 7 {
+            0 if i > 0 => format!("u{}", i / 2),
+            _ => format!("u{i}"),
+        };
+        let email = match i % 11 {
+            0 if i > 0 => format!("E{}@X.COM", i / 3),
+            5 => format!("e{}@x.com", i.saturating_sub(5)),
+            _ => format!("e{i}@x.com"),
+        };
+        let email = if i % 13 == 0 {
+            format!("\"{email},E5@X.com\"")
+        } else {
+            email
+        };
+        let password = match i % 5 {
+            0 => "",
+            1 => "not-a-hash",
+            2 => DJANGO,
+            _ => MD5,
+        };
+        csv.push_str(&format!("{id},{email},{password}\n"));
+    }
+    csv
+}
+
+fn dir_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().to_string(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn spilled_duplicate_detection_gives_identical_output() {
+    // The same export decided all in memory and with a tiny in-memory window (every
+    // later duplicate found from temp files, and retracted from chunks already
+    // written): the bundle, stdout JSONL and stdout CSV must be byte-identical.
+    let t = tempfile::tempdir().unwrap();
+    let p = write(
+        t.path(),
+        "dups.csv",
+        export_with_duplicates(3000).as_bytes(),
+    );
+    let run_bundle = |window: &str| {
+        let dir = t.path().join(format!("b{window}"));
+        hashport()
+            .arg("migrate")
+            .arg(&p)
+            .arg("-o")
+            .arg(&dir)
+            .args(["--quiet", "--chunk-size", "37", "--dedup-window", window])
+            .assert()
+            .success();
+        dir_files(&dir)
+    };
+    let reference = run_bundle("1000000");
+    for window in ["0", "10", "1500"] {
+        assert!(
+            run_bundle(window) == reference,
+            "bundle with window {window}"
+        );
+    }
+    let rejects: Vec<Value> = reference
+        .iter()
+        .find(|(n, _)| n == "rejects.jsonl")
+        .map(|(_, b)| {
+            b.split(|c| *c == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| serde_json::from_slice(l).unwrap())
+                .collect()
+        })
+        .unwrap();
+    let count = |reason: &str| rejects.iter().filter(|r| r["reason"] == reason).count();
+    assert!(count("duplicate_id") > 100, "{}", count("duplicate_id"));
+    assert!(
+        count("duplicate_email") > 200,
+        "{}",
+        count("duplicate_email")
+    );
+    // Each duplicate names an earlier line.
+    for r in rejects
+        .iter()
+        .filter(|r| r["reason"].as_str().unwrap().starts_with("duplicate_"))
+    {
+        let first: u64 = r["message"]
+            .as_str()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(first < r["source_line"].as_u64().unwrap());
+    }
+
+    for format in ["jsonl", "csv"] {
+        let run_stdout = |window: &str| {
+            let rejects = t.path().join(format!("r-{format}-{window}"));
+            let out = hashport()
+                .arg("migrate")
+                .arg(&p)
+                .args([
+                    "--stdout",
+                    "--quiet",
+                    "--output-format",
+                    format,
+                    "--dedup-window",
+                    window,
+                ])
+                .arg("--rejects")
+                .arg(&rejects)
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            (out.stdout, fs::read(&rejects).unwrap())
+        };
+        let reference = run_stdout("1000000");
+        for window in ["0", "10", "1500"] {
+            assert!(
+                run_stdout(window) == reference,
+                "{format} stdout with window {window}"
+            );
+        }
+    }
+}
+
 #[test]
 fn duplicates_found_after_spilling_to_disk() {
-    // 60,000 users carry 120,000 keys: past the in-memory limit, so duplicates near the
-    // end are found by the external sort; they must be reported exactly as inline ones.
+    // Past the in-memory window, duplicates near the end are found from temp files;
+    // they must be reported exactly as inline ones, and the user already written
+    // retracted from its chunk.
     let t = tempfile::tempdir().unwrap();
     let mut csv = String::from("id,email,password\n");
-    for i in 0..60_000 {
+    for i in 0..6_000 {
         csv.push_str(&format!("{i},u{i}@x.com,{MD5}\n"));
     }
-    csv.push_str(&format!("5,fresh@x.com,{MD5}\n")); // line 60002: id of line 7
-    csv.push_str(&format!("new,U59999@X.COM,{MD5}\n")); // line 60003: email of line 60001
-    csv.push_str(&format!("new2,late@x.com,{MD5}\n")); // line 60004: fine
+    csv.push_str(&format!("5,fresh@x.com,{MD5}\n")); // line 6002: id of line 7
+    csv.push_str(&format!("new,U5999@X.COM,{MD5}\n")); // line 6003: email of line 6001
+    csv.push_str(&format!("new2,late@x.com,{MD5}\n")); // line 6004: fine
     let p = write(t.path(), "many.csv", csv.as_bytes());
-    let (_o, b) = migrate(&p, &[]);
-    assert_eq!(b.users.len(), 60_001);
+    let (_o, b) = migrate(&p, &["--dedup-window", "1000", "--chunk-size", "1000"]);
+    assert_eq!(b.users.len(), 6_001);
     assert_eq!(b.rejects.len(), 2);
-    assert_eq!(b.rejects[0]["source_line"], 60002);
+    assert_eq!(b.rejects[0]["source_line"], 6002);
     assert_eq!(b.rejects[0]["reason"], "duplicate_id");
     assert!(b.rejects[0]["message"]
         .as_str()
@@ -526,11 +667,14 @@ fn duplicates_found_after_spilling_to_disk() {
     assert!(b.rejects[1]["message"]
         .as_str()
         .unwrap()
-        .ends_with("line 60001"));
+        .ends_with("line 6001"));
     assert_eq!(b.users.last().unwrap()["external_id"], "new2");
-    assert_eq!(b.manifest["counts"]["accepted"], 60_001);
+    assert_eq!(b.manifest["counts"]["accepted"], 6_001);
     assert_eq!(b.manifest["counts"]["by_reason"]["duplicate_id"], 1);
-    assert_eq!(b.manifest["counts"]["by_format"]["hex_md5"], 60_001);
+    assert_eq!(b.manifest["counts"]["by_format"]["hex_md5"], 6_001);
+    let files = b.manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 8, "7 user chunks and the rejects");
+    assert_eq!(files[6]["records"], 1);
 }
 
 #[test]

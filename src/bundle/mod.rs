@@ -258,7 +258,10 @@ impl BundleWriter {
         if let Some(cur) = self.current.take() {
             self.done.push(cur.finish()?);
         }
-        let k = self.first_lines.partition_point(|&f| f <= first.0).saturating_sub(1);
+        let k = self
+            .first_lines
+            .partition_point(|&f| f <= first.0)
+            .saturating_sub(1);
         let mut old_users = Vec::new();
         for n in k as u32 + 1..=self.chunks {
             let from = self.dir.join(chunk_name(n));

@@ -8,6 +8,7 @@ use std::time::Instant;
 use hashport::bundle::{create_private, BundleWriter};
 use hashport::pipeline::classify::{ClassifyConfig, FirebaseParams, Target};
 use hashport::pipeline::columns::{ColumnMap, Field, Preset};
+use hashport::pipeline::dedup::Dedup;
 use hashport::pipeline::read::InputKind;
 use hashport::pipeline::render::CSV_COLUMNS;
 use hashport::pipeline::{self, Counts, Holdback, NullSink, RunConfig, Sink, UserFormat};
@@ -98,6 +99,10 @@ pub struct Args {
     /// Exit 3 when rejects exceed N records or P% of the input.
     #[arg(long, value_name = "N|P%")]
     pub max_rejects: Option<String>,
+    /// Ids and emails checked in memory before duplicate detection spills to temp
+    /// files (tests use a small window to exercise the spilled path).
+    #[arg(long, value_name = "KEYS", hide = true)]
+    pub dedup_window: Option<usize>,
     #[command(flatten)]
     pub caps: CapsArgs,
 }
@@ -446,7 +451,10 @@ pub fn run(a: Args) -> u8 {
     } else {
         &mut null
     };
-    let result = pipeline::run(input, &name, &cfg, sink, &progress);
+    let dedup = a
+        .dedup_window
+        .map_or_else(Dedup::default, Dedup::with_inline_limit);
+    let result = pipeline::run_with(input, &name, &cfg, sink, &progress, dedup);
     if let Some(pb) = &bar {
         pb.finish_and_clear();
     }

@@ -124,6 +124,15 @@ fn emails(cell: Option<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
     };
     match cell {
         None => Vec::new(),
+        // The common case: one address, nothing to split.
+        Some(Cow::Borrowed(c)) if memchr::memchr3(b',', b'|', b';', c.as_bytes()).is_none() => {
+            let c = c.trim();
+            if c.is_empty() {
+                Vec::new()
+            } else {
+                vec![Cow::Borrowed(c)]
+            }
+        }
         Some(Cow::Borrowed(c)) => c
             .split([',', '|', ';'])
             .map(str::trim)

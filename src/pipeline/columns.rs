@@ -34,6 +34,7 @@ impl Field {
     ];
 
     pub fn parse(name: &str) -> Option<Field> {
+        debug_assert!(Field::ALL.iter().enumerate().all(|(i, f)| *f as usize == i));
         Some(match name {
             "id" | "external_id" => Field::Id,
             "email" | "email_address" => Field::Email,
@@ -163,8 +164,8 @@ impl ColumnMap {
                         })
                         .collect()
                 });
-                let i = Field::ALL.iter().position(|f| *f == field)?;
-                Cow::Borrowed(fields.column(resolved[i]?)?)
+                // ALL lists the variants in declaration order.
+                Cow::Borrowed(fields.column(resolved[field as usize]?)?)
             }
             FieldsRef::Json(map) => {
                 let col = self.column_for(field, map.keys().map(String::as_str))?;

@@ -270,9 +270,15 @@ fn cand_rec(line: u64, kind: u8, first: u64) -> [u8; CAND_REC] {
     r
 }
 
+/// Where a block went in a [`BlockFile`]: offset, length.
+type Block = (u64, u32);
+
+/// A partition: records not yet written, and the blocks written so far.
+type Partition = (Vec<u8>, Vec<Block>);
+
 struct Spill {
     keys: BlockFile,
-    parts: Vec<(Vec<u8>, Vec<(u64, u32)>)>,
+    parts: Vec<Partition>,
     /// Candidates found against the inline map, in line order.
     inline_cands: Vec<u8>,
     cands: BlockFile,
@@ -356,6 +362,19 @@ fn write_meta(w: &mut impl Write, line: u64, m: &MetaRef<'_>) -> io::Result<()> 
         .confidence
         .and_then(|c| CONFIDENCES.iter().position(|x| *x == c))
         .map_or(0xff, |i| i as u8);
+    // One write per record: assembled on the stack when it fits.
+    let mut rec = [0u8; 256];
+    let mut cur = io::Cursor::new(&mut rec[..]);
+    let fits = (|| -> io::Result<()> {
+        cur.write_all(&line.to_le_bytes())?;
+        cur.write_all(&[conf, u8::from(m.without_password), u8::from(m.upgrade)])?;
+        put_opt(&mut cur, m.external_id)?;
+        put_opt(&mut cur, m.format)
+    })();
+    if fits.is_ok() {
+        let n = cur.position() as usize;
+        return w.write_all(&rec[..n]);
+    }
     w.write_all(&line.to_le_bytes())?;
     w.write_all(&[conf, u8::from(m.without_password), u8::from(m.upgrade)])?;
     put_opt(w, m.external_id)?;
@@ -494,10 +513,7 @@ impl Dedup {
             }
         }
         drop(spill.keys);
-        let mut meta_file = spill
-            .meta
-            .into_inner()
-            .map_err(|e| e.into_error())?;
+        let mut meta_file = spill.meta.into_inner().map_err(|e| e.into_error())?;
         {
             use std::io::Seek;
             meta_file.seek(io::SeekFrom::Start(0))?;
@@ -661,7 +677,10 @@ pub fn duplicate_reason(kind: u8, first: u64) -> (&'static str, String) {
     } else {
         ("duplicate_email", "email address")
     };
-    (reason, format!("{what} already used by the record at line {first}"))
+    (
+        reason,
+        format!("{what} already used by the record at line {first}"),
+    )
 }
 
 #[cfg(test)]
@@ -671,7 +690,10 @@ mod tests {
     /// Every user's decision, inline or after resolution: `None` = kept, or the
     /// (kind, first line) it duplicates.
     fn decide(users: &[(u64, Vec<Key>)], limit: usize) -> Vec<Option<(u8, u64)>> {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
         let mut d = Dedup::with_inline_limit(limit);
         let mut out = Vec::new();
         for (line, keys) in users {
@@ -697,7 +719,10 @@ mod tests {
         }
         for r in d.resolve(&pool).unwrap() {
             let r = r.unwrap();
-            assert_eq!(r.meta.external_id.as_deref(), Some(format!("id{}", r.line).as_str()));
+            assert_eq!(
+                r.meta.external_id.as_deref(),
+                Some(format!("id{}", r.line).as_str())
+            );
             assert_eq!(r.meta.confidence, Some(Confidence::Shape));
             let i = users.iter().position(|(l, _)| *l == r.line).unwrap();
             assert_eq!(out[i], None, "retracted twice or after a decision");
@@ -724,7 +749,13 @@ mod tests {
                 _ => format!("e{i}@x.com"),
             };
             let mut keys = Vec::new();
-            f.keys(Some(&id), [email.as_str(), "E5@x.com"][..1 + (i % 13 == 0) as usize].iter().copied(), &mut keys);
+            f.keys(
+                Some(&id),
+                [email.as_str(), "E5@x.com"][..1 + (i % 13 == 0) as usize]
+                    .iter()
+                    .copied(),
+                &mut keys,
+            );
             users.push((i * 2 + 2, keys));
         }
         let inline = decide(&users, usize::MAX);
@@ -737,7 +768,10 @@ mod tests {
                 .take(5)
                 .map(|i| (users[i].0, got[i], inline[i]))
                 .collect();
-            assert!(diff.is_empty(), "inline limit {limit}: (line, got, want) {diff:?}");
+            assert!(
+                diff.is_empty(),
+                "inline limit {limit}: (line, got, want) {diff:?}"
+            );
         }
     }
 

@@ -179,16 +179,40 @@ impl Batch {
     }
 }
 
+/// Output buffers handed back by the writer for reuse: fresh memory costs page faults
+/// (the kernel zeroes every new page), reused memory does not.
+#[derive(Default)]
+struct BufPool(Mutex<Vec<Vec<u8>>>);
+
+impl BufPool {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < 4 * IN_FLIGHT * BATCH / GROUP {
+                v.push(buf);
+            }
+        }
+    }
+}
+
 fn render_group(
     batch: &Batch,
     range: std::ops::Range<usize>,
     cfg: &ClassifyConfig,
     fp: &Fingerprinter,
     format: UserFormat,
+    bufs: &BufPool,
 ) -> Group {
     let n = range.len();
     let mut g = Group {
-        users: Vec::with_capacity(n * 400),
+        users: bufs.take(),
         rejects: Vec::new(),
         keys: Vec::with_capacity(n * 2),
         ids: String::new(),
@@ -389,7 +413,12 @@ impl Tally {
 }
 
 /// A `duplicate_*` reject, rendered.
-fn duplicate_reject(line: u64, external_id: Option<&str>, kind: u8, first: u64) -> (&'static str, Vec<u8>) {
+fn duplicate_reject(
+    line: u64,
+    external_id: Option<&str>,
+    kind: u8,
+    first: u64,
+) -> (&'static str, Vec<u8>) {
     let (reason, message) = dedup::duplicate_reason(kind, first);
     let mut out = Vec::with_capacity(160);
     render::reject_json(
@@ -465,8 +494,13 @@ impl Writer<'_> {
                         }
                     }
                     self.sink.user(*line, record)?;
-                    self.tally
-                        .user(*format, *confidence, *without_password, *upgrade, candidates);
+                    self.tally.user(
+                        *format,
+                        *confidence,
+                        *without_password,
+                        *upgrade,
+                        candidates,
+                    );
                 }
             }
         }
@@ -640,6 +674,7 @@ pub fn run_with(
         .map_err(|e| input_err(format!("cannot start worker threads: {e}")))?;
     let fingerprinter = Fingerprinter::default();
     let user_format = sink.user_format();
+    let bufs = BufPool::default();
 
     let (batch_tx, batch_rx) = sync_channel::<Batch>(IN_FLIGHT);
     let (out_tx, out_rx) = sync_channel::<Vec<Group>>(IN_FLIGHT);
@@ -690,6 +725,7 @@ pub fn run_with(
         // Stage 3: de-duplicate, count, write.
         let progress_state = Arc::clone(&state);
         let pool_ref = &pool;
+        let bufs_ref = &bufs;
         let writer_handle = scope.spawn(move || -> io::Result<Counts> {
             let mut w = Writer {
                 sink,
@@ -698,8 +734,9 @@ pub fn run_with(
                 provisional: false,
             };
             for groups in out_rx {
-                for g in &groups {
-                    w.group(g)?;
+                for g in groups {
+                    w.group(&g)?;
+                    bufs_ref.give(g.users);
                 }
                 let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
                 progress(w.tally.input, bytes);
@@ -715,7 +752,14 @@ pub fn run_with(
                     .into_par_iter()
                     .map(|g| {
                         let range = g * GROUP..((g + 1) * GROUP).min(n);
-                        render_group(&batch, range, &cfg.classify, &fingerprinter, user_format)
+                        render_group(
+                            &batch,
+                            range,
+                            &cfg.classify,
+                            &fingerprinter,
+                            user_format,
+                            &bufs,
+                        )
                     })
                     .collect()
             });

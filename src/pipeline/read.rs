@@ -72,11 +72,7 @@ pub enum FieldsRef<'a> {
 impl Fields {
     pub fn view(&self) -> FieldsRef<'_> {
         match self {
-            Fields::Csv { header, text, ends } => FieldsRef::Csv {
-                header,
-                text,
-                ends,
-            },
+            Fields::Csv { header, text, ends } => FieldsRef::Csv { header, text, ends },
             Fields::Json(m) => FieldsRef::Json(m),
         }
     }
@@ -457,9 +453,10 @@ impl<'a> CsvReader<'a> {
                 let mut prev = 0;
                 ends.iter()
                     .map(|&end| {
-                        let name = String::from_utf8_lossy(&first.bytes[r.start + prev..r.start + end])
-                            .trim()
-                            .to_string();
+                        let name =
+                            String::from_utf8_lossy(&first.bytes[r.start + prev..r.start + end])
+                                .trim()
+                                .to_string();
                         prev = end;
                         name
                     })
@@ -470,7 +467,9 @@ impl<'a> CsvReader<'a> {
         if let Some(dup) = header.iter().find(|h| !h.is_empty() && !seen.insert(*h)) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("line 1: the CSV header names column {dup:?} twice; rename one or use --map"),
+                format!(
+                    "line 1: the CSV header names column {dup:?} twice; rename one or use --map"
+                ),
             ));
         }
         reader.header = Arc::new(CsvHeader {

@@ -13,6 +13,19 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most strings need no escape: find that out eight bytes at a time.
+    let clean = bytes.len() - bytes.len() % 8;
+    if !bytes[..clean]
+        .chunks_exact(8)
+        .any(|c| needs_escape(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
+        && !bytes[clean..]
+            .iter()
+            .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if b >= 0x20 && b != b'"' && b != b'\\' {
@@ -40,6 +53,16 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a
+/// byte is "zero" after xor with the searched value; `has_less` finds bytes < n).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let less_than_0x20 = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+    less_than_0x20 || has_zero(w ^ (ONES * b'"' as u64)) || has_zero(w ^ (ONES * b'\\' as u64))
 }
 
 fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
