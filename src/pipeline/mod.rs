@@ -16,7 +16,7 @@ pub mod dedup;
 pub mod read;
 pub mod render;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::sync::mpsc::sync_channel;
@@ -305,6 +305,32 @@ fn render_group(
 
 // ------------------------------------------------------------------ counting
 
+/// Counters keyed by static strings: a short list searched by pointer first (the
+/// registry hands out the same `&'static str` for a format every time), no hashing.
+#[derive(Default)]
+struct StaticCounter<V>(Vec<(&'static str, V)>);
+
+impl<V: Default> StaticCounter<V> {
+    fn entry(&mut self, key: &'static str) -> &mut V {
+        let i = match self
+            .0
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, key) || *k == key)
+        {
+            Some(i) => i,
+            None => {
+                self.0.push((key, V::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.0.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
 /// Counts as the writer keeps them (static keys, no allocation per record).
 #[derive(Default)]
 struct Tally {
@@ -313,10 +339,10 @@ struct Tally {
     rejected: u64,
     without_password: u64,
     upgrade: u64,
-    by_format: HashMap<&'static str, u64>,
+    by_format: StaticCounter<u64>,
     by_confidence: [u64; 4],
-    by_reason: HashMap<&'static str, u64>,
-    shape_only: HashMap<&'static str, ShapeNote>,
+    by_reason: StaticCounter<u64>,
+    shape_only: StaticCounter<ShapeNote>,
 }
 
 fn confidence_index(c: Confidence) -> usize {
@@ -337,7 +363,7 @@ const CONFIDENCE_ORDER: [Confidence; 4] = [
 impl Tally {
     fn reject(&mut self, reason: &'static str) {
         self.rejected += 1;
-        *self.by_reason.entry(reason).or_default() += 1;
+        *self.by_reason.entry(reason) += 1;
     }
 
     fn user(
@@ -350,10 +376,10 @@ impl Tally {
     ) {
         self.accepted += 1;
         if let (Some(f), Some(conf)) = (format, confidence) {
-            *self.by_format.entry(f).or_default() += 1;
+            *self.by_format.entry(f) += 1;
             self.by_confidence[confidence_index(conf)] += 1;
             if conf == Confidence::Shape {
-                let note = self.shape_only.entry(f).or_default();
+                let note = self.shape_only.entry(f);
                 note.count += 1;
                 for cand in candidates {
                     if !note.candidates.iter().any(|x| x == cand) {
@@ -394,16 +420,17 @@ impl Tally {
             rejected: self.rejected,
             without_password: self.without_password,
             upgrade_on_sign_in: self.upgrade,
-            by_format: self.by_format.into_iter().filter_map(keep).collect(),
+            by_format: self.by_format.0.into_iter().filter_map(keep).collect(),
             by_confidence: CONFIDENCE_ORDER
                 .iter()
                 .zip(self.by_confidence)
                 .filter(|(_, n)| *n > 0)
                 .map(|(c, n)| (c.as_str().to_string(), n))
                 .collect(),
-            by_reason: self.by_reason.into_iter().filter_map(keep).collect(),
+            by_reason: self.by_reason.0.into_iter().filter_map(keep).collect(),
             shape_only: self
                 .shape_only
+                .0
                 .into_iter()
                 .filter(|(_, n)| n.count > 0)
                 .map(|(k, n)| (k.to_string(), n))
@@ -677,6 +704,8 @@ pub fn run_with(
     let bufs = BufPool::default();
 
     let (batch_tx, batch_rx) = sync_channel::<Batch>(IN_FLIGHT);
+    // Rendered CSV batches go back to the reader to be filled again.
+    let (recycled_tx, recycled_rx) = sync_channel::<CsvBatch>(IN_FLIGHT);
     let (out_tx, out_rx) = sync_channel::<Vec<Group>>(IN_FLIGHT);
 
     std::thread::scope(|scope| {
@@ -689,7 +718,7 @@ pub fn run_with(
                 InputKind::Csv { delimiter } => {
                     let mut csv = CsvReader::new(r, delimiter).map_err(|e| e.to_string())?;
                     while let Some(b) = csv
-                        .next_batch(BATCH, BATCH_BYTES)
+                        .next_batch(recycled_rx.try_recv().ok(), BATCH, BATCH_BYTES)
                         .map_err(|e| after(e, last_line))?
                     {
                         last_line = b.get(b.len() - 1).0;
@@ -763,7 +792,9 @@ pub fn run_with(
                     })
                     .collect()
             });
-            drop(batch);
+            if let Batch::Csv(b) = batch {
+                let _ = recycled_tx.try_send(b);
+            }
             if out_tx.send(groups).is_err() {
                 break; // the writer failed; its error is reported below
             }

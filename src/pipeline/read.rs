@@ -490,21 +490,30 @@ impl<'a> CsvReader<'a> {
     /// `max_bytes` of field data are held). `None` at the end of the input.
     pub fn next_batch(
         &mut self,
+        reuse: Option<CsvBatch>,
         max_records: usize,
         max_bytes: usize,
     ) -> io::Result<Option<CsvBatch>> {
         if self.done {
             return Ok(None);
         }
-        let mut batch = CsvBatch::new(Arc::clone(&self.header));
+        // A used batch keeps its buffers (already sized and paged in).
+        let mut batch = match reuse {
+            Some(mut b) => {
+                b.records.clear();
+                b.used = 0;
+                b.ends_used = 0;
+                b.header = Arc::clone(&self.header);
+                b
+            }
+            None => CsvBatch::new(Arc::clone(&self.header)),
+        };
         while batch.records.len() < max_records && batch.used < max_bytes {
             if let ReadOne::End = self.read_one(&mut batch)? {
                 self.done = true;
                 break;
             }
         }
-        batch.bytes.truncate(batch.used);
-        batch.ends.truncate(batch.ends_used);
         Ok((!batch.records.is_empty()).then_some(batch))
     }
 
@@ -608,7 +617,11 @@ impl Iterator for CsvRecords<'_> {
                     }));
                 }
             }
-            match self.reader.as_mut()?.next_batch(256, 1 << 20) {
+            match self
+                .reader
+                .as_mut()?
+                .next_batch(self.batch.take(), 256, 1 << 20)
+            {
                 Ok(Some(b)) => {
                     self.batch = Some(b);
                     self.next = 0;

@@ -78,6 +78,16 @@ fn uint(out: &mut Vec<u8>, n: u64) {
 
 /// One user as a JSON line (with its `\n`).
 pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
+    // Room for the common case (nothing to escape) in one reservation.
+    let text = |s: Option<&str>| s.map_or(0, str::len);
+    out.reserve(
+        300 + text(u.external_id.as_deref())
+            + u.email_address.iter().map(|e| e.len() + 3).sum::<usize>()
+            + text(u.username.as_deref())
+            + text(u.first_name.as_deref())
+            + text(u.last_name.as_deref())
+            + text(u.password_digest.as_deref()),
+    );
     out.extend_from_slice(b"{\"source_line\":");
     uint(out, u.source_line);
     out.extend_from_slice(b",\"external_id\":");
