@@ -492,11 +492,11 @@ impl Dedup {
             spill.cand_runs[0].push(block);
             spill.inline_cands = Vec::new();
         }
-        // Resolve partitions in parallel, a few at a time (bounded memory); each gives
-        // one run of candidates, in line order.
+        // Resolve partitions in parallel, one per thread at a time (memory: one
+        // partition's keys and map per thread); each gives one sorted run of candidates.
         let keys = &spill.keys;
         let parts = std::mem::take(&mut spill.parts);
-        for group in parts.chunks(16) {
+        for group in parts.chunks(pool.current_num_threads().max(1)) {
             let runs: Vec<io::Result<Vec<u8>>> = pool.install(|| {
                 group
                     .par_iter()

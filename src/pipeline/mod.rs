@@ -38,7 +38,7 @@ const BATCH_BYTES: usize = 4 << 20;
 /// Records per rayon task: rendered into one buffer.
 const GROUP: usize = 256;
 /// Batches in flight between stages (bounds memory).
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 
 /// How users are rendered for the sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -195,7 +195,7 @@ impl BufPool {
     fn give(&self, mut buf: Vec<u8>) {
         buf.clear();
         if let Ok(mut v) = self.0.lock() {
-            if v.len() < 4 * IN_FLIGHT * BATCH / GROUP {
+            if v.len() < (IN_FLIGHT + 2) * BATCH / GROUP {
                 v.push(buf);
             }
         }
