@@ -7,8 +7,8 @@
 use super::bcrypt_core::{self, bcrypt_raw, countermeasure_applies, Variant};
 use super::util::{ct_eq, params};
 use super::{
-    BcryptFacts, Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash,
-    Scheme,
+    BcryptFacts, Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext,
+    ParsedHash, Scheme,
 };
 use crate::encoding::{bcrypt64_decode, bcrypt64_encode};
 
@@ -32,6 +32,9 @@ pub struct BcryptHash {
     /// Non-canonical padding bits that parsing cleared (formats.md §1.4).
     pub warnings: Vec<String>,
 }
+
+/// What every string [`looks_like_bcrypt`] accepts starts with.
+pub const BCRYPT_LEAD: &str = "$2";
 
 /// True when `s` starts like a bcrypt string: `$2$` or `$2` + a letter + `$`.
 /// Broad on purpose, so that `$2c$...` reaches [`parse_bcrypt`] and gets a
@@ -262,6 +265,9 @@ impl Scheme for Bcrypt {
     }
     fn clerk_parses(&self) -> Option<&'static str> {
         Some("bcrypt")
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[BCRYPT_LEAD])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         let len = bcrypt_len(s)?;

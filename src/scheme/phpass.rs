@@ -9,7 +9,8 @@ use sha2::Sha512;
 
 use super::util::params;
 use super::{
-    ct_eq, Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+    ct_eq, Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash,
+    Scheme,
 };
 use crate::caps::WorkCaps;
 use crate::encoding::{hash64_decode, hash64_encode, hash64_value, is_hash64, DecodeError};
@@ -231,6 +232,9 @@ impl Scheme for Phpass {
     fn clerk_parses(&self) -> Option<&'static str> {
         Some("phpass")
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["$P$", "$H$"])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         (s.starts_with("$P$") || s.starts_with("$H$")).then_some(Claim::Certain)
     }
@@ -317,6 +321,9 @@ impl Scheme for Drupal7 {
     fn family(&self) -> Family {
         Family::Phpass
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["$S$"])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with("$S$").then_some(Claim::Certain)
     }
@@ -385,6 +392,9 @@ impl Scheme for Drupal7PhpassMd5 {
     }
     fn family(&self) -> Family {
         Family::Phpass
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["U$S$", "U$P$", "U$H$"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         ["U$S$", "U$P$", "U$H$"]

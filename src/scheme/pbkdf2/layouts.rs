@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::{Layout, Pbkdf2Value, Prf};
 use crate::encoding::{self, DecodeError};
 use crate::scheme::util::{parse_decimal, truncate};
-use crate::scheme::{Claim, HashError, ParseContext, Reason};
+use crate::scheme::{Claim, HashError, Lead, ParseContext, Reason};
 
 const DJANGO_SHA256: &str = "pbkdf2_sha256$";
 const DJANGO_SHA1: &str = "pbkdf2_sha1$";
@@ -39,6 +39,26 @@ const ASPNET_V3_MAX_CHARS: usize = 1024;
 const SPRING_KEY_LEN: usize = 32;
 
 impl Layout {
+    /// What every string [`Layout::claim`] takes starts with (see [`crate::scheme::Lead`]).
+    pub(super) fn leads(self) -> Option<Vec<Lead>> {
+        match self {
+            Layout::DjangoSha256 | Layout::ClerkSha256 => Lead::prefixes(&[DJANGO_SHA256]),
+            Layout::DjangoSha1 | Layout::ClerkSha1 => Lead::prefixes(&[DJANGO_SHA1]),
+            Layout::PasslibSha1 => Lead::prefixes(&[PASSLIB_SHA1]),
+            Layout::PasslibSha256 => Lead::prefixes(&[PASSLIB_SHA256]),
+            Layout::PasslibSha512 => Lead::prefixes(&[PASSLIB_SHA512]),
+            Layout::Phc => Lead::prefixes(&["$pbkdf2"]),
+            Layout::Werkzeug => Lead::prefixes(&["pbkdf2:", "pbkdf2$"]),
+            Layout::Atlassian => Lead::prefixes(&[ATLASSIAN]),
+            Layout::AspnetV2 => Lead::prefixes(&["A"]),
+            Layout::AspnetV3 => Lead::prefixes(&["AQAAAA"]),
+            Layout::Colon => Lead::prefixes(&["sha1:", "sha256:", "sha512:"]),
+            Layout::Spring => Lead::prefixes(&[SPRING_V5_5, "{pbkdf2@"]),
+            Layout::ClerkSha512 => Lead::prefixes(&[CLERK_SHA512]),
+            Layout::ClerkSha512Hex => Lead::prefixes(&[CLERK_SHA512_HEX]),
+        }
+    }
+
     /// A cheap look at `s`: prefixes, lengths, and for the prefix-less ASP.NET blobs a
     /// decode of at most [`ASPNET_V3_MAX_CHARS`] characters.
     pub(super) fn claim(self, s: &str) -> Option<Claim> {
