@@ -10,6 +10,8 @@
 //!   identification, `usable()`, `clerk()`, `Policy::upgrade_reason`).
 //!
 //! Prints ns/hash, the median of 3 runs each (the machine is shared: medians, not means).
+//! `--by-format` adds parse+clerk+upgrade per distinct input string, with its share
+//! of the mix, to show where the average comes from.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -49,28 +51,9 @@ fn time(hashes: &[String], mut f: impl FnMut(&str) -> usize) -> f64 {
     runs[RUNS / 2]
 }
 
-fn main() {
-    let rows: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let seed: u64 = std::env::args()
-        .nth(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(42);
-    let hashes = hashes(rows, seed);
-    let policy = Policy::default();
-    let ctx = policy.parse_context();
-
-    let identify = time(&hashes, |s| match scheme::identify(s, None) {
-        Ok(id) => id.format.len() + id.candidates.len(),
-        Err(e) => e.message.len(),
-    });
-    let parse = time(&hashes, |s| match scheme::parse(s, None, &ctx) {
-        Ok(p) => p.identification.format.len(),
-        Err(e) => e.message.len(),
-    });
-    let full = time(&hashes, |s| match scheme::parse(s, None, &ctx) {
+/// What the pipeline does with one record, reduced to a number to sink.
+fn pipeline_step(s: &str, ctx: &scheme::ParseContext, policy: &Policy) -> usize {
+    match scheme::parse(s, None, ctx) {
         Ok(p) => {
             let id = &p.identification;
             let mut n = id.format.len() + id.confidence as usize + id.candidates.len();
@@ -85,7 +68,30 @@ fn main() {
                 .map_or(0, |r| r as usize)
         }
         Err(e) => e.message.len(),
+    }
+}
+
+fn main() {
+    let by_format = std::env::args().any(|a| a == "--by-format");
+    let mut numbers = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
+    let rows: u64 = numbers
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let seed: u64 = numbers.next().and_then(|a| a.parse().ok()).unwrap_or(42);
+    let hashes = hashes(rows, seed);
+    let policy = Policy::default();
+    let ctx = policy.parse_context();
+
+    let identify = time(&hashes, |s| match scheme::identify(s, None) {
+        Ok(id) => id.format.len() + id.candidates.len(),
+        Err(e) => e.message.len(),
     });
+    let parse = time(&hashes, |s| match scheme::parse(s, None, &ctx) {
+        Ok(p) => p.identification.format.len(),
+        Err(e) => e.message.len(),
+    });
+    let full = time(&hashes, |s| pipeline_step(s, &ctx, &policy));
 
     println!(
         "{} hashes (seed {seed}), median of {RUNS} runs",
@@ -94,4 +100,18 @@ fn main() {
     println!("identify              {identify:8.1} ns/hash");
     println!("parse                 {parse:8.1} ns/hash");
     println!("parse+clerk+upgrade   {full:8.1} ns/hash");
+
+    if by_format {
+        let mut distinct: Vec<&str> = hashes.iter().map(String::as_str).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        println!("parse+clerk+upgrade by input (share of the mix):");
+        for d in distinct {
+            let share = hashes.iter().filter(|h| *h == d).count() as f64 / hashes.len() as f64;
+            let one: Vec<String> = vec![d.to_string(); 100_000];
+            let ns = time(&one, |s| pipeline_step(s, &ctx, &policy));
+            let shown: String = d.chars().take(40).collect();
+            println!("  {ns:8.1} ns  {:5.1}%  {shown:?}", share * 100.0);
+        }
+    }
 }
