@@ -117,7 +117,7 @@ fn decode_bits(chars: &[u8], reverse: &Reverse, out: &mut [u8]) -> Option<(usize
             reverse[usize::from(q[2])],
             reverse[usize::from(q[3])],
         ];
-        if v.iter().any(|&x| x == INVALID) {
+        if v.contains(&INVALID) {
             return None;
         }
         let w =
@@ -353,18 +353,34 @@ pub fn hash64_decode_int(s: &str) -> Result<u64, DecodeError> {
 /// (a short tail gives 2 or 3 chars). Used by phpass, Drupal 7 and `$7$` salts.
 pub fn hash64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let mut v = 0u64;
-        for (i, b) in chunk.iter().enumerate() {
-            v |= (*b as u64) << (8 * i);
-        }
-        hash64_encode_int(v, chunk.len() + 1, &mut out);
-    }
+    hash64_encode_into(bytes, &mut out);
     out
+}
+
+/// [`hash64_encode`], appended to `out`.
+pub fn hash64_encode_into(bytes: &[u8], out: &mut String) {
+    // Bytes, not chars: this runs once per phpass record of a migration.
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.reserve(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let mut v = 0u32;
+        for (i, b) in chunk.iter().enumerate() {
+            v |= u32::from(*b) << (8 * i);
+        }
+        for _ in 0..=chunk.len() {
+            buf.push(HASH64_ALPHABET[(v & 0x3f) as usize]);
+            v >>= 6;
+        }
+    }
+    *out = String::from_utf8(buf).expect("the hash64 alphabet is ASCII");
 }
 
 /// Inverse of [`hash64_encode`]. Refuses a length of 1 mod 4 and set padding bits.
 pub fn hash64_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
+    // One pass over the bytes for valid input; the checks below name what is wrong.
+    if let Some(v) = hash64_decode_fast(s.as_bytes()) {
+        return Ok(v);
+    }
     if s.len() % 4 == 1 {
         return Err(DecodeError::InvalidLength(s.len()));
     }
@@ -381,6 +397,26 @@ pub fn hash64_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
         }
     }
     Ok(out)
+}
+
+/// [`hash64_decode`] of valid input; `None` for anything it would refuse.
+fn hash64_decode_fast(s: &[u8]) -> Option<Vec<u8>> {
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.chunks(4) {
+        let mut v = 0u32;
+        for (i, &b) in chunk.iter().enumerate() {
+            v |= hash64_value(b)? << (6 * i);
+        }
+        let nbytes = chunk.len() - 1;
+        if v >> (8 * nbytes) != 0 {
+            return None;
+        }
+        out.extend_from_slice(&v.to_le_bytes()[..nbytes]);
+    }
+    Some(out)
 }
 
 fn hex_value(c: u8) -> Option<u8> {
@@ -537,6 +573,15 @@ mod tests {
                     prop_assert_eq!(std_nopad_decode(&u), STD_NOPAD.decode(&u).map_err(map_b64));
                     prop_assert_eq!(ab64_decode(&u), ab64_reference(&u));
                 }
+            }
+        }
+        #[test]
+        fn hash64_fast_path_matches_the_checks(s in "[./0-9A-Za-z!é]{0,40}") {
+            let fast = hash64_decode_fast(s.as_bytes());
+            if let Some(v) = fast {
+                prop_assert_eq!(hash64_decode(&s).unwrap(), v);
+            } else {
+                prop_assert!(hash64_decode(&s).is_err());
             }
         }
         #[test]

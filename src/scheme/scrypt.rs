@@ -4,7 +4,7 @@
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 
-use super::util::{ct_eq, params, parse_decimal, truncate};
+use super::util::{ct_eq, params, parse_decimal, split_ascii, truncate};
 use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
     Scheme,
@@ -620,8 +620,17 @@ impl Scheme for ScryptFirebase {
         Some(vec![Lead::FirstByte(is_std_b64_byte)])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
-        let fields: Vec<&str> = s.splitn(7, '$').collect();
-        match fields[..] {
+        // At most 7 fields, as `splitn(7, '$')` gives, without collecting them.
+        let mut fields = [""; 7];
+        let mut n = 0;
+        for field in split_ascii(s, b'$') {
+            if n == fields.len() {
+                return None;
+            }
+            fields[n] = field;
+            n += 1;
+        }
+        match fields[..n] {
             // Clerk's packing hash$salt$signer_key$separator$rounds$mem_cost: no other
             // format has four base64 fields followed by two decimals.
             [hash, salt, key, sep, rounds, mem_cost]
