@@ -71,24 +71,196 @@ const BCRYPT_LENIENT: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::RequireNone),
 );
 
+// Hashes are short and parsed once per record of a migration, so the four RFC 4648
+// bit-order dialects decode and encode through small tables here rather than through
+// the base64 crate's engines. The fast decoder only ever answers for input it is sure
+// of; anything else (errors included) goes to the engine, so errors are the engine's.
+
+const STD_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const AB64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./";
+const BCRYPT_ALPHABET: &[u8; 64] =
+    b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Character to 6-bit value; `INVALID` for characters outside the alphabet.
+type Reverse = [u8; 256];
+const INVALID: u8 = 0xff;
+
+const fn reverse(alphabet: &[u8; 64]) -> Reverse {
+    let mut r = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        r[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    r
+}
+
+static STD_REVERSE: Reverse = reverse(STD_ALPHABET);
+static AB64_REVERSE: Reverse = reverse(AB64_ALPHABET);
+static BCRYPT_REVERSE: Reverse = reverse(BCRYPT_ALPHABET);
+
+/// Decode unpadded RFC 4648-order base64 of `chars` into `out` (which must hold
+/// `chars.len() * 3 / 4` bytes). `None` for a character outside the alphabet or a
+/// length of 1 mod 4; otherwise the byte count and whether the unused low bits of the
+/// last character were set.
+fn decode_bits(chars: &[u8], reverse: &Reverse, out: &mut [u8]) -> Option<(usize, bool)> {
+    if chars.len() % 4 == 1 {
+        return None;
+    }
+    let mut n = 0;
+    let mut quads = chars.chunks_exact(4);
+    for q in &mut quads {
+        let v = [
+            reverse[usize::from(q[0])],
+            reverse[usize::from(q[1])],
+            reverse[usize::from(q[2])],
+            reverse[usize::from(q[3])],
+        ];
+        if v.contains(&INVALID) {
+            return None;
+        }
+        let w =
+            u32::from(v[0]) << 18 | u32::from(v[1]) << 12 | u32::from(v[2]) << 6 | u32::from(v[3]);
+        out[n..n + 3].copy_from_slice(&w.to_be_bytes()[1..]);
+        n += 3;
+    }
+    let tail = quads.remainder();
+    let mut w = 0u32;
+    for &c in tail {
+        let x = reverse[usize::from(c)];
+        if x == INVALID {
+            return None;
+        }
+        w = w << 6 | u32::from(x);
+    }
+    let extra_bits = match tail.len() {
+        0 => return Some((n, false)),
+        2 => {
+            out[n] = (w >> 4) as u8;
+            n += 1;
+            w & 0xf
+        }
+        _ => {
+            out[n] = (w >> 10) as u8;
+            out[n + 1] = (w >> 2) as u8;
+            n += 2;
+            w & 0x3
+        }
+    };
+    Some((n, extra_bits != 0))
+}
+
+/// [`decode_bits`] into a new Vec, refusing set unused bits unless `lenient`.
+fn decode_fast(chars: &[u8], reverse: &Reverse, lenient: bool) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; chars.len() * 3 / 4];
+    let (n, bits_set) = decode_bits(chars, reverse, &mut out)?;
+    if bits_set && !lenient {
+        return None;
+    }
+    out.truncate(n);
+    Some(out)
+}
+
+/// Characters of the RFC 4648-order encoding of `n` bytes.
+fn encoded_len(n: usize, pad: bool) -> usize {
+    if pad {
+        n.div_ceil(3) * 4
+    } else {
+        (n * 4).div_ceil(3)
+    }
+}
+
+/// Append the RFC 4648-order base64 of `b` to `out`, `=`-padded when `pad`.
+fn encode_bytes(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut Vec<u8>) {
+    // Sized up front and written in place: pushing one by one costs more than encoding.
+    let start = out.len();
+    out.resize(start + encoded_len(b.len(), pad), b'=');
+    let dst = &mut out[start..];
+    let c = |v: u32| alphabet[(v & 0x3f) as usize];
+    let mut triples = b.chunks_exact(3);
+    let mut quads = dst.chunks_exact_mut(4);
+    for (t, q) in (&mut triples).zip(&mut quads) {
+        let w = u32::from(t[0]) << 16 | u32::from(t[1]) << 8 | u32::from(t[2]);
+        q.copy_from_slice(&[c(w >> 18), c(w >> 12), c(w >> 6), c(w)]);
+    }
+    let n = b.len() / 3 * 4;
+    match *triples.remainder() {
+        [a] => {
+            let w = u32::from(a) << 16;
+            dst[n..n + 2].copy_from_slice(&[c(w >> 18), c(w >> 12)]);
+        }
+        [a, b] => {
+            let w = u32::from(a) << 16 | u32::from(b) << 8;
+            dst[n..n + 3].copy_from_slice(&[c(w >> 18), c(w >> 12), c(w >> 6)]);
+        }
+        // Any padding is already there: the space was filled with `=`.
+        _ => {}
+    }
+}
+
+/// [`encode_bytes`] onto a String.
+fn encode_into(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut String) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    encode_bytes(b, alphabet, pad, &mut bytes);
+    *out = String::from_utf8(bytes).expect("the alphabets are ASCII");
+}
+
+fn encode(b: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
+    let mut out = Vec::with_capacity(encoded_len(b.len(), pad));
+    encode_bytes(b, alphabet, pad, &mut out);
+    String::from_utf8(out).expect("the alphabets are ASCII")
+}
+
+/// True for a character of bcrypt's base64 alphabet `./A-Za-z0-9`.
+pub fn is_bcrypt64_char(c: u8) -> bool {
+    BCRYPT_REVERSE[usize::from(c)] != INVALID
+}
+
 /// Standard base64 with mandatory, canonical `=` padding (Django, LDAP, Firebase, ASP.NET).
 pub fn std_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
+    let b = s.as_bytes();
+    // Canonical padding: a multiple of 4 with at most two `=`, all at the end.
+    let unpadded = match b {
+        [.., b'=', b'='] => &b[..b.len() - 2],
+        [.., b'='] => &b[..b.len() - 1],
+        _ => b,
+    };
+    if !b.is_empty() && b.len() % 4 == 0 {
+        if let Some(v) = decode_fast(unpadded, &STD_REVERSE, false) {
+            return Ok(v);
+        }
+    }
     STD.decode(s).map_err(map_b64)
 }
 pub fn std_encode(b: &[u8]) -> String {
-    STD.encode(b)
+    encode(b, STD_ALPHABET, true)
+}
+/// [`std_encode`], appended to `out`.
+pub fn std_encode_into(b: &[u8], out: &mut String) {
+    encode_into(b, STD_ALPHABET, true, out)
 }
 
 /// Standard alphabet, padding forbidden (PHC strings: argon2, `$scrypt$`, `$pbkdf2-*$i=`).
 pub fn std_nopad_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
+    if let Some(v) = decode_fast(s.as_bytes(), &STD_REVERSE, false) {
+        return Ok(v);
+    }
     STD_NOPAD.decode(s).map_err(map_b64)
 }
 pub fn std_nopad_encode(b: &[u8]) -> String {
-    STD_NOPAD.encode(b)
+    encode(b, STD_ALPHABET, false)
+}
+/// [`std_nopad_encode`], appended to `out`.
+pub fn std_nopad_encode_into(b: &[u8], out: &mut String) {
+    encode_into(b, STD_ALPHABET, false, out)
 }
 
 /// passlib's "adapted base64": `.` replaces `+`, no padding (`$pbkdf2-sha256$` MCF).
 pub fn ab64_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
+    if let Some(v) = decode_fast(s.as_bytes(), &AB64_REVERSE, false) {
+        return Ok(v);
+    }
     if let Some(c) = s.chars().find(|c| *c == '+' || *c == '=') {
         return Err(DecodeError::InvalidChar(c));
     }
@@ -96,12 +268,19 @@ pub fn ab64_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
     std_nopad_decode(&translated)
 }
 pub fn ab64_encode(b: &[u8]) -> String {
-    std_nopad_encode(b).replace('+', ".")
+    encode(b, AB64_ALPHABET, false)
+}
+/// [`ab64_encode`], appended to `out`.
+pub fn ab64_encode_into(b: &[u8], out: &mut String) {
+    encode_into(b, AB64_ALPHABET, false, out)
 }
 
 /// bcrypt's alphabet. `strict` refuses set padding bits; lenient decoding drops them
 /// (the caller then knows the string was non-canonical, formats.md §1.4).
 pub fn bcrypt64_decode(s: &str, strict: bool) -> Result<Vec<u8>, DecodeError> {
+    if let Some(v) = decode_fast(s.as_bytes(), &BCRYPT_REVERSE, !strict) {
+        return Ok(v);
+    }
     let engine = if strict {
         &BCRYPT_STRICT
     } else {
@@ -109,8 +288,23 @@ pub fn bcrypt64_decode(s: &str, strict: bool) -> Result<Vec<u8>, DecodeError> {
     };
     engine.decode(s).map_err(map_b64)
 }
+/// Decode exactly `N` bytes of bcrypt64 leniently, in one pass: the bytes and whether
+/// padding bits were set (what [`bcrypt64_decode`] strict would refuse). `None` for
+/// anything else (a wrong length, a character outside the alphabet).
+pub fn bcrypt64_decode_array<const N: usize>(s: &[u8]) -> Option<([u8; N], bool)> {
+    if s.len() * 3 / 4 != N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    let (n, bits_set) = decode_bits(s, &BCRYPT_REVERSE, &mut out)?;
+    (n == N).then_some((out, bits_set))
+}
 pub fn bcrypt64_encode(b: &[u8]) -> String {
-    BCRYPT_STRICT.encode(b)
+    encode(b, BCRYPT_ALPHABET, false)
+}
+/// [`bcrypt64_encode`], appended to `out` (bytes, for strings built whole).
+pub fn bcrypt64_encode_bytes(b: &[u8], out: &mut Vec<u8>) {
+    encode_bytes(b, BCRYPT_ALPHABET, false, out)
 }
 
 /// The crypt(3) alphabet, in value order.
@@ -159,18 +353,34 @@ pub fn hash64_decode_int(s: &str) -> Result<u64, DecodeError> {
 /// (a short tail gives 2 or 3 chars). Used by phpass, Drupal 7 and `$7$` salts.
 pub fn hash64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let mut v = 0u64;
-        for (i, b) in chunk.iter().enumerate() {
-            v |= (*b as u64) << (8 * i);
-        }
-        hash64_encode_int(v, chunk.len() + 1, &mut out);
-    }
+    hash64_encode_into(bytes, &mut out);
     out
+}
+
+/// [`hash64_encode`], appended to `out`.
+pub fn hash64_encode_into(bytes: &[u8], out: &mut String) {
+    // Bytes, not chars: this runs once per phpass record of a migration.
+    let mut buf = std::mem::take(out).into_bytes();
+    buf.reserve(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let mut v = 0u32;
+        for (i, b) in chunk.iter().enumerate() {
+            v |= u32::from(*b) << (8 * i);
+        }
+        for _ in 0..=chunk.len() {
+            buf.push(HASH64_ALPHABET[(v & 0x3f) as usize]);
+            v >>= 6;
+        }
+    }
+    *out = String::from_utf8(buf).expect("the hash64 alphabet is ASCII");
 }
 
 /// Inverse of [`hash64_encode`]. Refuses a length of 1 mod 4 and set padding bits.
 pub fn hash64_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
+    // One pass over the bytes for valid input; the checks below name what is wrong.
+    if let Some(v) = hash64_decode_fast(s.as_bytes()) {
+        return Ok(v);
+    }
     if s.len() % 4 == 1 {
         return Err(DecodeError::InvalidLength(s.len()));
     }
@@ -189,15 +399,63 @@ pub fn hash64_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
     Ok(out)
 }
 
+/// [`hash64_decode`] of valid input; `None` for anything it would refuse.
+fn hash64_decode_fast(s: &[u8]) -> Option<Vec<u8>> {
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    for chunk in s.chunks(4) {
+        let mut v = 0u32;
+        for (i, &b) in chunk.iter().enumerate() {
+            v |= hash64_value(b)? << (6 * i);
+        }
+        let nbytes = chunk.len() - 1;
+        if v >> (8 * nbytes) != 0 {
+            return None;
+        }
+        out.extend_from_slice(&v.to_le_bytes()[..nbytes]);
+    }
+    Some(out)
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// Hex, either case. Odd lengths and other characters are refused.
 pub fn hex_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
     if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
         return Err(DecodeError::InvalidChar(c));
     }
-    hex::decode(s).map_err(|_| DecodeError::InvalidLength(s.len()))
+    if s.len() % 2 != 0 {
+        return Err(DecodeError::InvalidLength(s.len()));
+    }
+    // All hex digits from here.
+    Ok(s.as_bytes()
+        .chunks_exact(2)
+        .map(|p| hex_value(p[0]).unwrap_or(0) << 4 | hex_value(p[1]).unwrap_or(0))
+        .collect())
 }
 pub fn hex_encode(b: &[u8]) -> String {
-    hex::encode(b)
+    let mut out = String::with_capacity(b.len() * 2);
+    hex_encode_into(b, &mut out);
+    out
+}
+/// Lower-case hex of `b`, appended to `out`.
+pub fn hex_encode_into(b: &[u8], out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.reserve(b.len() * 2);
+    for &x in b {
+        bytes.extend_from_slice(&[DIGITS[usize::from(x >> 4)], DIGITS[usize::from(x & 0xf)]]);
+    }
+    *out = String::from_utf8(bytes).expect("hex digits are ASCII");
 }
 
 #[cfg(test)]
@@ -254,6 +512,118 @@ mod tests {
             let _ = hash64_decode(&s);
             let _ = hex_decode(&s);
         }
+    }
+
+    /// passlib ab64 through the engine, as it was decoded before the fast path.
+    fn ab64_reference(s: &str) -> Result<Vec<u8>, DecodeError> {
+        if let Some(c) = s.chars().find(|c| *c == '+' || *c == '=') {
+            return Err(DecodeError::InvalidChar(c));
+        }
+        let translated: String = s.chars().map(|c| if c == '.' { '+' } else { c }).collect();
+        STD_NOPAD.decode(translated).map_err(map_b64)
+    }
+
+    proptest! {
+        // The table decoders and encoders must agree with the base64 crate's engines
+        // (and hex with the hex crate) on every input, errors included.
+        #[test]
+        fn fast_paths_match_the_engines(
+            s in "[A-Za-z0-9+/.=]{0,90}",
+            tail in prop::sample::select(vec!["", "=", "==", "===", "A=", "-", "\u{e9}"]),
+        ) {
+            let s = format!("{s}{tail}");
+            prop_assert_eq!(std_decode(&s), STD.decode(&s).map_err(map_b64));
+            prop_assert_eq!(std_nopad_decode(&s), STD_NOPAD.decode(&s).map_err(map_b64));
+            prop_assert_eq!(bcrypt64_decode(&s, true), BCRYPT_STRICT.decode(&s).map_err(map_b64));
+            prop_assert_eq!(bcrypt64_decode(&s, false), BCRYPT_LENIENT.decode(&s).map_err(map_b64));
+            prop_assert_eq!(ab64_decode(&s), ab64_reference(&s));
+        }
+        #[test]
+        fn fast_paths_match_on_valid_base64(b in proptest::collection::vec(any::<u8>(), 0..100)) {
+            // Valid strings are what the fast paths take; random ones rarely are.
+            let std = STD.encode(&b);
+            prop_assert_eq!(std_encode(&b), std.clone());
+            prop_assert_eq!(std_decode(&std).unwrap(), b.clone());
+            let nopad = STD_NOPAD.encode(&b);
+            prop_assert_eq!(std_nopad_encode(&b), nopad.clone());
+            prop_assert_eq!(std_nopad_decode(&nopad).unwrap(), b.clone());
+            let bc = BCRYPT_STRICT.encode(&b);
+            prop_assert_eq!(bcrypt64_encode(&b), bc.clone());
+            prop_assert_eq!(ab64_encode(&b), nopad.replace('+', "."));
+            prop_assert_eq!(hex_encode(&b), hex::encode(&b));
+            prop_assert_eq!(hex_decode(&hex::encode_upper(&b)).unwrap(), b.clone());
+            // Every last character: set padding bits are refused strictly, dropped leniently.
+            for last in BCRYPT_ALPHABET.iter().chain(STD_ALPHABET) {
+                let mut t = bc.clone();
+                if t.pop().is_some() {
+                    t.push(char::from(*last));
+                    prop_assert_eq!(bcrypt64_decode(&t, true), BCRYPT_STRICT.decode(&t).map_err(map_b64));
+                    prop_assert_eq!(bcrypt64_decode(&t, false), BCRYPT_LENIENT.decode(&t).map_err(map_b64));
+                    if let Some(arr) = bcrypt64_decode_array::<16>(t.as_bytes()) {
+                        prop_assert_eq!(arr.0.to_vec(), BCRYPT_LENIENT.decode(&t).unwrap());
+                        prop_assert_eq!(arr.1, BCRYPT_STRICT.decode(&t).is_err());
+                    }
+                }
+                let mut u = std.trim_end_matches('=').to_string();
+                let pads = "=".repeat(std.len() - u.len());
+                if u.pop().is_some() {
+                    u.push(char::from(*last));
+                    let padded = format!("{u}{pads}");
+                    prop_assert_eq!(std_decode(&padded), STD.decode(&padded).map_err(map_b64));
+                    prop_assert_eq!(std_nopad_decode(&u), STD_NOPAD.decode(&u).map_err(map_b64));
+                    prop_assert_eq!(ab64_decode(&u), ab64_reference(&u));
+                }
+            }
+        }
+        #[test]
+        fn hash64_fast_path_matches_the_checks(s in "[./0-9A-Za-z!é]{0,40}") {
+            let fast = hash64_decode_fast(s.as_bytes());
+            if let Some(v) = fast {
+                prop_assert_eq!(hash64_decode(&s).unwrap(), v);
+            } else {
+                prop_assert!(hash64_decode(&s).is_err());
+            }
+        }
+        #[test]
+        fn hex_matches_the_hex_crate(s in "[0-9a-fA-Fg ]{0,70}") {
+            let reference = if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
+                Err(DecodeError::InvalidChar(c))
+            } else {
+                hex::decode(&s).map_err(|_| DecodeError::InvalidLength(s.len()))
+            };
+            prop_assert_eq!(hex_decode(&s), reference);
+        }
+    }
+
+    #[test]
+    fn fast_path_edges() {
+        for s in [
+            "", "=", "==", "A", "AA", "AA=", "AA==", "AAA=", "AAAA", "A===", "====", "AB==",
+        ] {
+            assert_eq!(std_decode(s), STD.decode(s).map_err(map_b64), "{s:?}");
+            assert_eq!(
+                std_nopad_decode(s),
+                STD_NOPAD.decode(s).map_err(map_b64),
+                "{s:?}"
+            );
+            assert_eq!(
+                bcrypt64_decode(s, true),
+                BCRYPT_STRICT.decode(s).map_err(map_b64),
+                "{s:?}"
+            );
+            assert_eq!(ab64_decode(s), ab64_reference(s), "{s:?}");
+        }
+        let salt = "CCCCCCCCCCCCCCCCCCCCC.";
+        let (bytes, bits) = bcrypt64_decode_array::<16>(salt.as_bytes()).unwrap();
+        assert_eq!(bytes.to_vec(), bcrypt64_decode(salt, true).unwrap());
+        assert!(!bits);
+        assert!(
+            bcrypt64_decode_array::<16>(b"CCCCCCCCCCCCCCCCCCCCCP")
+                .unwrap()
+                .1
+        );
+        assert!(bcrypt64_decode_array::<16>(b"CCCCCCCCCCCCCCCCCCCCC").is_none());
+        assert!(bcrypt64_decode_array::<16>(b"CCCCCCCCCCCCCCCCCCCCC!").is_none());
     }
 
     #[test]

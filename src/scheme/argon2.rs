@@ -7,7 +7,8 @@ use argon2::{Algorithm, Argon2, AssociatedData, ParamsBuilder, Version};
 
 use super::util::{ct_eq, params, parse_decimal, truncate};
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Reason, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
+    Scheme,
 };
 use crate::encoding::{std_nopad_decode, std_nopad_encode};
 
@@ -418,6 +419,9 @@ impl Scheme for Argon2Phc {
             Variant::D => None,
         }
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[PHC_PREFIX])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         let variant = s
             .strip_prefix('$')
@@ -481,6 +485,9 @@ impl Scheme for DjangoArgon2 {
     fn family(&self) -> Family {
         Family::Argon2
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[DJANGO_PREFIX])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.strip_prefix(DJANGO_PREFIX)?
             .starts_with('$')
@@ -500,6 +507,9 @@ impl Scheme for SpringArgon2 {
     }
     fn family(&self) -> Family {
         Family::Argon2
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[SPRING_PREFIX])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(SPRING_PREFIX).then_some(Claim::Certain)

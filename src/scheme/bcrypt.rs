@@ -7,10 +7,12 @@
 use super::bcrypt_core::{self, bcrypt_raw, countermeasure_applies, Variant};
 use super::util::{ct_eq, params};
 use super::{
-    BcryptFacts, Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash,
-    Scheme,
+    BcryptFacts, Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext,
+    ParsedHash, Scheme,
 };
-use crate::encoding::{bcrypt64_decode, bcrypt64_encode};
+use crate::encoding::{
+    bcrypt64_decode, bcrypt64_decode_array, bcrypt64_encode_bytes, is_bcrypt64_char,
+};
 
 /// Plain bcrypt of the password.
 pub struct Bcrypt;
@@ -33,6 +35,9 @@ pub struct BcryptHash {
     pub warnings: Vec<String>,
 }
 
+/// What every string [`looks_like_bcrypt`] accepts starts with.
+pub const BCRYPT_LEAD: &str = "$2";
+
 /// True when `s` starts like a bcrypt string: `$2$` or `$2` + a letter + `$`.
 /// Broad on purpose, so that `$2c$...` reaches [`parse_bcrypt`] and gets a
 /// precise error instead of "unknown format".
@@ -48,10 +53,6 @@ pub fn bcrypt_len(s: &str) -> Option<usize> {
         [b'$', b'2', c, b'$', ..] if c.is_ascii_alphabetic() => Some(60),
         _ => None,
     }
-}
-
-fn is_bcrypt64(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'.' || c == b'/'
 }
 
 /// Parse a bcrypt string, naming `format` in errors (the wrappers pass their own
@@ -103,7 +104,29 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
     }
 
     let salt_digest = &rest[3..];
-    if let Some(pos) = salt_digest.iter().position(|&c| !is_bcrypt64(c)) {
+    // The usual case in one pass: both fields decode, so every character is in the
+    // alphabet and the length is right. Anything else goes through the checks below,
+    // which name what is wrong.
+    if let (Some((salt, salt_bits)), Some((digest, digest_bits))) = (
+        bcrypt64_decode_array(salt_digest.get(..SALT_CHARS).unwrap_or_default()),
+        bcrypt64_decode_array(salt_digest.get(SALT_CHARS..).unwrap_or_default()),
+    ) {
+        ctx.caps.check_bcrypt_cost(format, cost)?;
+        let mut warnings = Vec::new();
+        for (field, bits) in [("salt", salt_bits), ("digest", digest_bits)] {
+            if bits {
+                warnings.push(padding_warning(format, field));
+            }
+        }
+        return Ok(BcryptHash {
+            variant,
+            cost,
+            salt,
+            digest,
+            warnings,
+        });
+    }
+    if let Some(pos) = salt_digest.iter().position(|&c| !is_bcrypt64_char(c)) {
         let field = if pos < SALT_CHARS { "salt" } else { "digest" };
         return Err(HashError::malformed(
             format,
@@ -137,6 +160,12 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
     })
 }
 
+fn padding_warning(format: &str, field: &str) -> String {
+    format!(
+        "{format}: {field} has non-zero padding bits; they were cleared (the canonical form differs from the stored string)"
+    )
+}
+
 /// Decode a bcrypt64 field leniently: set padding bits are cleared with a
 /// warning, as passlib does (the canonical string is the repaired one).
 fn decode_field<const N: usize>(
@@ -148,9 +177,7 @@ fn decode_field<const N: usize>(
     let bytes = bcrypt64_decode(text, false)
         .map_err(|e| HashError::malformed(format, field, format!("is not bcrypt64: {e}")))?;
     if bcrypt64_decode(text, true).is_err() {
-        warnings.push(format!(
-            "{format}: {field} has non-zero padding bits; they were cleared (the canonical form differs from the stored string)"
-        ));
+        warnings.push(padding_warning(format, field));
     }
     bytes
         .try_into()
@@ -178,13 +205,17 @@ impl BcryptHash {
 
     /// The canonical string: `$2b$12$<salt22><digest31>`, padding bits zero.
     pub fn encode(&self) -> String {
-        format!(
-            "$2{}${:02}${}{}",
-            self.variant.minor(),
-            self.cost,
-            bcrypt64_encode(&self.salt),
-            bcrypt64_encode(&self.digest)
-        )
+        // Built by hand: this runs once per bcrypt record of a migration.
+        let mut out = Vec::with_capacity(60);
+        out.extend_from_slice(b"$2");
+        out.extend_from_slice(self.variant.minor().as_bytes());
+        match u8::try_from(self.cost) {
+            Ok(c) if c < 100 => out.extend_from_slice(&[b'$', b'0' + c / 10, b'0' + c % 10, b'$']),
+            _ => out.extend_from_slice(format!("${:02}$", self.cost).as_bytes()),
+        }
+        bcrypt64_encode_bytes(&self.salt, &mut out);
+        bcrypt64_encode_bytes(&self.digest, &mut out);
+        String::from_utf8(out).expect("bcrypt strings are ASCII")
     }
 
     pub fn facts(&self, plain: bool) -> BcryptFacts {
@@ -262,6 +293,9 @@ impl Scheme for Bcrypt {
     }
     fn clerk_parses(&self) -> Option<&'static str> {
         Some("bcrypt")
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[BCRYPT_LEAD])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         let len = bcrypt_len(s)?;

@@ -12,12 +12,12 @@ use std::fmt;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::bcrypt::{bcrypt_len, looks_like_bcrypt, parse_bcrypt, BcryptHash};
+use super::bcrypt::{bcrypt_len, looks_like_bcrypt, parse_bcrypt, BcryptHash, BCRYPT_LEAD};
 use super::bcrypt_core::Variant;
 use super::util::parse_decimal;
 use super::{
-    BcryptFacts, Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash,
-    Reason, Scheme,
+    BcryptFacts, Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext,
+    ParsedHash, Reason, Scheme,
 };
 use crate::encoding::{bcrypt64_decode, bcrypt64_encode, std_encode};
 
@@ -293,6 +293,9 @@ impl Scheme for PrefixedBcrypt {
     fn clerk_parses(&self) -> Option<&'static str> {
         self.clerk_parses
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[self.claim_prefix])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(self.claim_prefix).then_some(Claim::Certain)
     }
@@ -336,6 +339,9 @@ impl Scheme for PrehashBcrypt {
     }
     fn hint_only(&self) -> bool {
         true
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[BCRYPT_LEAD])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         looks_like_bcrypt(s).then_some(Claim::Alternative)
@@ -422,6 +428,9 @@ impl Scheme for PasslibBcryptSha256 {
     }
     fn family(&self) -> Family {
         Family::Bcrypt
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[PASSLIB_PREFIX])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(PASSLIB_PREFIX).then_some(Claim::Certain)
@@ -535,6 +544,9 @@ impl Scheme for BcryptPeppered {
     }
     fn clerk_parses(&self) -> Option<&'static str> {
         Some("bcrypt_peppered")
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[BCRYPT_LEAD])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         let len = bcrypt_len(s)?;

@@ -13,7 +13,8 @@ use md5::{Digest, Md5};
 
 use super::util::{params, parse_decimal, truncate};
 use super::{
-    ct_eq, Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+    ct_eq, Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash,
+    Scheme,
 };
 use crate::caps::WorkCaps;
 use crate::encoding::{hash64_decode, hash64_encode, hash64_value, is_hash64, DecodeError};
@@ -226,6 +227,9 @@ impl Scheme for Md5Crypt {
     fn family(&self) -> Family {
         Family::Crypt
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[self.magic])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(self.magic).then_some(Claim::Certain)
     }
@@ -404,6 +408,9 @@ impl Scheme for ShaCrypt {
     fn family(&self) -> Family {
         Family::Crypt
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[self.magic])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(self.magic).then_some(Claim::Certain)
     }
@@ -543,6 +550,9 @@ impl Scheme for DesCrypt {
     fn family(&self) -> Family {
         Family::Crypt
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Some(vec![Lead::FirstByte(|b| hash64_value(b).is_some())])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         is_des_shape(s).then_some(Claim::Shape)
     }
@@ -560,6 +570,9 @@ impl Scheme for DjangoDesCrypt {
     }
     fn family(&self) -> Family {
         Family::Crypt
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[DJANGO_DES_PREFIX])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(DJANGO_DES_PREFIX).then_some(Claim::Certain)

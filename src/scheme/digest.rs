@@ -16,7 +16,8 @@ use sha2::Digest;
 
 use super::util::{params, parse_decimal, truncate};
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Reason, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
+    Scheme,
 };
 use crate::caps::WorkCaps;
 use crate::encoding::{hex_decode, hex_encode, std_decode, std_encode};
@@ -238,6 +239,9 @@ impl Scheme for HexDigest {
     fn clerk_parses(&self) -> Option<&'static str> {
         self.clerk
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Some(vec![Lead::FirstByte(|b| b.is_ascii_hexdigit())])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         is_hex_len(s, self.alg.output_len() * 2).then_some(Claim::Shape)
     }
@@ -261,6 +265,13 @@ impl Scheme for DjangoUnsalted {
     }
     fn family(&self) -> Family {
         Family::Digest
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        let mut leads = vec![Lead::Prefix(self.prefix.into())];
+        if self.bare {
+            leads.push(Lead::FirstByte(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+        }
+        Some(leads)
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         if s.starts_with(self.prefix) {
@@ -482,6 +493,9 @@ impl Scheme for DjangoSalted {
     fn family(&self) -> Family {
         Family::Digest
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[self.prefix()])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         let rest = s.strip_prefix(self.prefix())?;
         // `md5$$` / `sha1$$` (empty salt) is Django's unsalted hasher.
@@ -653,6 +667,11 @@ impl Scheme for WerkzeugLegacy {
     fn family(&self) -> Family {
         Family::Digest
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[
+            "md5$", "sha1$", "plain$", "sha224$", "sha256$", "sha384$", "sha512$",
+        ])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         let (method, _) = s.split_once('$')?;
         match method {
@@ -740,6 +759,9 @@ impl Scheme for Mysql41 {
     }
     fn family(&self) -> Family {
         Family::Digest
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["*"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         // `*`, `*0`, `*1` are no-password markers; longer `*`+alphanumerics are MySQL,
@@ -841,6 +863,9 @@ impl Scheme for Sha512Symfony {
     }
     fn clerk_parses(&self) -> Option<&'static str> {
         Some(SYMFONY_ID)
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[SYMFONY_PREFIX])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(SYMFONY_PREFIX).then_some(Claim::Certain)

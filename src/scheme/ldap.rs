@@ -8,7 +8,7 @@
 use super::digest::{clerk_unsalted, Alg};
 use super::util::params;
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Scheme,
 };
 use crate::encoding::{std_decode, std_encode};
 
@@ -93,6 +93,11 @@ impl Scheme for LdapDigest {
     }
     fn family(&self) -> Family {
         Family::Ldap
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Some(vec![Lead::PrefixAnyCase(
+            format!("{{{}}}", self.name).into(),
+        )])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         strip_scheme(s, self.name).map(|_| Claim::Certain)
@@ -196,6 +201,9 @@ impl Scheme for LdapCrypt {
     }
     fn family(&self) -> Family {
         Family::Ldap
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Some(vec![Lead::PrefixAnyCase("{CRYPT}".into())])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         strip_scheme(s, "CRYPT").map(|_| Claim::Certain)

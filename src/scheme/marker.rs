@@ -3,7 +3,7 @@
 
 use super::util::params;
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Scheme,
 };
 
 /// Django's `set_unusable_password`: `!` followed by up to 40 random characters.
@@ -94,6 +94,9 @@ impl Scheme for DjangoDisabled {
     }
     fn family(&self) -> Family {
         Family::Unusable
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["!"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         is_django_disabled(s).then_some(Claim::Certain)

@@ -6,6 +6,7 @@
 //! Adding a format = one `Scheme` impl in a family file + one line in [`REGISTRY`].
 //! Format ids are those of formats.md §0.3.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
@@ -18,6 +19,7 @@ pub mod bcrypt_core;
 pub mod bcrypt_wrappers;
 pub mod crypt;
 pub mod digest;
+mod dispatch;
 pub mod ldap;
 pub mod marker;
 pub mod pbkdf2;
@@ -140,6 +142,32 @@ pub enum Claim {
     Certain,
 }
 
+/// How the strings a scheme can claim begin, so that [`identify`] asks only the schemes
+/// that could answer instead of all of them. Only the first two bytes narrow the search.
+/// A lead must cover every string `claim` takes: a unit test checks the dispatch against
+/// asking every scheme.
+#[derive(Debug, Clone)]
+pub enum Lead {
+    /// Strings starting with this prefix, byte for byte.
+    Prefix(Cow<'static, str>),
+    /// Strings starting with this prefix, its ASCII letters in either case (LDAP `{ssha}`).
+    PrefixAnyCase(Cow<'static, str>),
+    /// Non-empty strings whose first byte passes the test (prefix-less shapes).
+    FirstByte(fn(u8) -> bool),
+}
+
+impl Lead {
+    /// Shorthand for a list of byte-for-byte prefixes.
+    pub fn prefixes(prefixes: &[&'static str]) -> Option<Vec<Lead>> {
+        Some(
+            prefixes
+                .iter()
+                .map(|p| Lead::Prefix(Cow::Borrowed(*p)))
+                .collect(),
+        )
+    }
+}
+
 /// Families group formats for the README and the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -249,6 +277,11 @@ pub trait Scheme: Send + Sync {
     }
     /// A cheap look at the string: could it be this format, and how surely?
     fn claim(&self, s: &str) -> Option<Claim>;
+    /// What every string [`Scheme::claim`] takes starts with (one of these leads), or
+    /// `None` when any string may be claimed. Read once, to build the dispatch.
+    fn leads(&self) -> Option<Vec<Lead>> {
+        None
+    }
     /// Parse and validate, applying the work caps.
     fn parse(&self, s: &str, ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError>;
     /// One example for the README's formats table (need not verify anything).
@@ -279,20 +312,13 @@ pub fn registry() -> &'static [&'static dyn Scheme] {
 
 /// Find a scheme by format id.
 pub fn by_id(id: &str) -> Option<&'static dyn Scheme> {
-    registry().iter().copied().find(|s| s.id() == id)
+    dispatch::by_id(id)
 }
 
 /// Resolve a hint: a format id, or a Clerk `password_hasher` name.
 pub fn resolve_hint(hint: &str) -> Result<&'static dyn Scheme, HashError> {
     let h = hint.trim();
-    if let Some(s) = by_id(h) {
-        return Ok(s);
-    }
-    if let Some(s) = registry()
-        .iter()
-        .copied()
-        .find(|s| s.clerk_parses() == Some(h))
-    {
+    if let Some(s) = by_id(h).or_else(|| dispatch::by_clerk_hasher(h)) {
         return Ok(s);
     }
     Err(HashError::new(
@@ -314,6 +340,14 @@ pub struct Identification {
 /// Identify `s` (already trimmed by the caller if it wants). A hint always wins, but a
 /// hint the string contradicts is an error.
 pub fn identify(s: &str, hint: Option<&str>) -> Result<Identification, HashError> {
+    identify_scheme(s, hint).map(|(_, id)| id)
+}
+
+/// [`identify`], with the scheme that parses the answer.
+fn identify_scheme(
+    s: &str,
+    hint: Option<&str>,
+) -> Result<(&'static dyn Scheme, Identification), HashError> {
     if let Some(h) = hint {
         let scheme = resolve_hint(h)?;
         if scheme.claim(s).is_none() {
@@ -328,13 +362,89 @@ pub fn identify(s: &str, hint: Option<&str>) -> Result<Identification, HashError
                 ),
             ));
         }
-        return Ok(Identification {
+        let id = Identification {
             format: scheme.id(),
             family: scheme.family(),
             confidence: Confidence::Hint,
             candidates: Vec::new(),
-        });
+        };
+        return Ok((scheme, id));
     }
+    // Only the schemes whose leads admit `s`, in registry order: the same answer as
+    // asking all of them (`identify_every_scheme`), at a fraction of the calls.
+    let registry = registry();
+    let mut candidates = dispatch::dispatch().candidates(s);
+    let mut best: Option<(usize, Claim)> = None;
+    // The others in the order a full scan finds them; a Vec only if they are returned.
+    let mut others = [0u8; dispatch::Mask::BITS as usize];
+    let mut n_others = 0;
+    while candidates != 0 {
+        let i = candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        if let Some(c) = registry[i].claim(s) {
+            let other = match best {
+                Some((b, bc)) if c > bc => {
+                    best = Some((i, c));
+                    b
+                }
+                None => {
+                    best = Some((i, c));
+                    continue;
+                }
+                _ => i,
+            };
+            // `i` < 128 (the dispatch mask's width), so it fits.
+            others[n_others] = other as u8;
+            n_others += 1;
+        }
+    }
+    let Some((best, claim)) = best else {
+        return Err(HashError::new(
+            Reason::UnknownFormat,
+            "no known password-hash format has this layout (give --format-hint if you know the source system)",
+        ));
+    };
+    let others = if claim == Claim::Certain {
+        &others[..0]
+    } else {
+        &others[..n_others]
+    };
+    let scheme = registry[best];
+    Ok((
+        scheme,
+        identification(
+            scheme,
+            claim,
+            others
+                .iter()
+                .map(|&i| registry[usize::from(i)].id())
+                .collect(),
+        ),
+    ))
+}
+
+fn identification(
+    scheme: &'static dyn Scheme,
+    claim: Claim,
+    candidates: Vec<&'static str>,
+) -> Identification {
+    let confidence = match claim {
+        Claim::Certain => Confidence::Certain,
+        Claim::Default | Claim::Alternative => Confidence::Default,
+        Claim::Shape => Confidence::Shape,
+    };
+    Identification {
+        format: scheme.id(),
+        family: scheme.family(),
+        confidence,
+        candidates,
+    }
+}
+
+/// `identify` without a hint the slow, obvious way: every scheme is asked. The dispatch
+/// must give the same answer for every string.
+#[cfg(test)]
+fn identify_every_scheme(s: &str) -> Result<Identification, HashError> {
     let mut best: Option<(&'static dyn Scheme, Claim)> = None;
     let mut others: Vec<&'static str> = Vec::new();
     for scheme in registry().iter().copied().filter(|s| !s.hint_only()) {
@@ -358,17 +468,7 @@ pub fn identify(s: &str, hint: Option<&str>) -> Result<Identification, HashError
     if claim == Claim::Certain {
         others.clear();
     }
-    let confidence = match claim {
-        Claim::Certain => Confidence::Certain,
-        Claim::Default | Claim::Alternative => Confidence::Default,
-        Claim::Shape => Confidence::Shape,
-    };
-    Ok(Identification {
-        format: scheme.id(),
-        family: scheme.family(),
-        confidence,
-        candidates: others,
-    })
+    Ok(identification(scheme, claim, others))
 }
 
 /// A stored hash: how it was identified and its validated value.
@@ -386,8 +486,7 @@ impl StoredHash {
 
 /// Identify and parse `s` with the context's caps.
 pub fn parse(s: &str, hint: Option<&str>, ctx: &ParseContext) -> Result<StoredHash, HashError> {
-    let identification = identify(s, hint)?;
-    let scheme = by_id(identification.format).expect("identified scheme is registered");
+    let (scheme, identification) = identify_scheme(s, hint)?;
     let hash = scheme.parse(s, ctx)?;
     Ok(StoredHash {
         identification,
@@ -403,7 +502,7 @@ pub fn parse_inner(
     ctx: &ParseContext,
     allowed: &[Family],
 ) -> Result<Box<dyn ParsedHash>, HashError> {
-    let id = identify(inner, None)
+    let (scheme, id) = identify_scheme(inner, None)
         .map_err(|e| HashError::new(e.reason, format!("{container}: inner hash: {}", e.message)))?;
     if !allowed.is_empty() && !allowed.contains(&id.family) {
         return Err(HashError::malformed(
@@ -412,6 +511,5 @@ pub fn parse_inner(
             format!("is {}, which {container} cannot wrap", id.format),
         ));
     }
-    let scheme = by_id(id.format).expect("identified scheme is registered");
     scheme.parse(inner, ctx)
 }

@@ -9,10 +9,13 @@ use sha2::Sha512;
 
 use super::util::params;
 use super::{
-    ct_eq, Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+    ct_eq, Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash,
+    Scheme,
 };
 use crate::caps::WorkCaps;
-use crate::encoding::{hash64_decode, hash64_encode, hash64_value, is_hash64, DecodeError};
+use crate::encoding::{
+    hash64_decode, hash64_encode, hash64_encode_into, hash64_value, is_hash64, DecodeError,
+};
 
 /// `$P$` / `$H$`: 34 characters, MD5.
 pub struct Phpass;
@@ -50,12 +53,16 @@ struct Setting {
 
 impl Setting {
     fn string(&self) -> String {
-        format!(
-            "{}{}{}",
-            self.ident,
-            crate::encoding::HASH64_ALPHABET[self.log2 as usize] as char,
-            self.salt
-        )
+        self.string_with(self.ident, 0)
+    }
+
+    /// The setting under `ident`, with room for `more` bytes after it (the digest).
+    fn string_with(&self, ident: &str, more: usize) -> String {
+        let mut out = String::with_capacity(SETTING_LEN + more);
+        out.push_str(ident);
+        out.push(crate::encoding::HASH64_ALPHABET[self.log2 as usize] as char);
+        out.push_str(&self.salt);
+        out
     }
 }
 
@@ -182,7 +189,14 @@ impl ParsedPhpass {
     }
 
     fn string(&self) -> String {
-        format!("{}{}", self.setting.string(), hash64_encode(&self.digest))
+        self.string_as(self.setting.ident)
+    }
+
+    /// The hash with its identifier replaced by `ident` (`$P$` and `$H$` are the same).
+    fn string_as(&self, ident: &str) -> String {
+        let mut out = self.setting.string_with(ident, PHPASS_DIGEST_CHARS);
+        hash64_encode_into(&self.digest, &mut out);
+        out
     }
 
     fn params(&self) -> serde_json::Map<String, serde_json::Value> {
@@ -212,11 +226,9 @@ impl ParsedHash for ParsedPhpass {
     }
     fn clerk(&self) -> Result<ClerkDigest, NotExpressible> {
         // `$H$` is `$P$` under another name; Clerk documents only `$P$`.
-        let mut setting = self.setting.clone();
-        setting.ident = "$P$";
         Ok(ClerkDigest {
             password_hasher: "phpass",
-            password_digest: format!("{}{}", setting.string(), hash64_encode(&self.digest)),
+            password_digest: self.string_as("$P$"),
         })
     }
 }
@@ -230,6 +242,9 @@ impl Scheme for Phpass {
     }
     fn clerk_parses(&self) -> Option<&'static str> {
         Some("phpass")
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["$P$", "$H$"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         (s.starts_with("$P$") || s.starts_with("$H$")).then_some(Claim::Certain)
@@ -317,6 +332,9 @@ impl Scheme for Drupal7 {
     fn family(&self) -> Family {
         Family::Phpass
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["$S$"])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with("$S$").then_some(Claim::Certain)
     }
@@ -385,6 +403,9 @@ impl Scheme for Drupal7PhpassMd5 {
     }
     fn family(&self) -> Family {
         Family::Phpass
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["U$S$", "U$P$", "U$H$"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         ["U$S$", "U$P$", "U$H$"]

@@ -4,9 +4,10 @@
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 
-use super::util::{ct_eq, params, parse_decimal, truncate};
+use super::util::{ct_eq, params, parse_decimal, split_ascii, truncate};
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Reason, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
+    Scheme,
 };
 use crate::encoding::{
     hash64_decode, hash64_decode_int, hash64_encode, hash64_encode_int, hash64_value, hex_encode,
@@ -218,6 +219,9 @@ impl Scheme for ScryptPhc {
     fn family(&self) -> Family {
         Family::Scrypt
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["$scrypt$"])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with("$scrypt$").then_some(Claim::Certain)
     }
@@ -292,6 +296,9 @@ impl Scheme for ScryptMcf7 {
     fn family(&self) -> Family {
         Family::Scrypt
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["$7$"])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with("$7$").then_some(Claim::Certain)
     }
@@ -349,6 +356,9 @@ impl Scheme for WerkzeugScrypt {
     fn clerk_parses(&self) -> Option<&'static str> {
         Some("scrypt_werkzeug")
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["scrypt:"])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with("scrypt:").then_some(Claim::Certain)
     }
@@ -401,6 +411,9 @@ impl Scheme for DjangoScrypt {
     }
     fn family(&self) -> Family {
         Family::Scrypt
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["scrypt$"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with("scrypt$").then_some(Claim::Certain)
@@ -457,6 +470,9 @@ impl Scheme for SpringScrypt {
     }
     fn family(&self) -> Family {
         Family::Scrypt
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["{scrypt}"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with("{scrypt}").then_some(Claim::Certain)
@@ -520,8 +536,11 @@ impl Scheme for SpringScrypt {
 
 /// True for a possibly empty run of standard-base64 characters (with `=`).
 fn is_std_b64_text(s: &str) -> bool {
-    s.bytes()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+    s.bytes().all(is_std_b64_byte)
+}
+
+fn is_std_b64_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')
 }
 
 fn is_decimal_text(s: &str) -> bool {
@@ -596,9 +615,22 @@ impl Scheme for ScryptFirebase {
     fn clerk_parses(&self) -> Option<&'static str> {
         Some("scrypt_firebase")
     }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        // Both layouts start with a non-empty base64 field.
+        Some(vec![Lead::FirstByte(is_std_b64_byte)])
+    }
     fn claim(&self, s: &str) -> Option<Claim> {
-        let fields: Vec<&str> = s.splitn(7, '$').collect();
-        match fields[..] {
+        // At most 7 fields, as `splitn(7, '$')` gives, without collecting them.
+        let mut fields = [""; 7];
+        let mut n = 0;
+        for field in split_ascii(s, b'$') {
+            if n == fields.len() {
+                return None;
+            }
+            fields[n] = field;
+            n += 1;
+        }
+        match fields[..n] {
             // Clerk's packing hash$salt$signer_key$separator$rounds$mem_cost: no other
             // format has four base64 fields followed by two decimals.
             [hash, salt, key, sep, rounds, mem_cost]

@@ -8,7 +8,7 @@ use std::fmt;
 use super::digest::Alg;
 use super::util::params;
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Scheme,
 };
 use crate::encoding::{hex_decode, hex_encode};
 
@@ -70,6 +70,9 @@ impl Scheme for SpringNoop {
     }
     fn family(&self) -> Family {
         Family::Plaintext
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[NOOP_PREFIX])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(NOOP_PREFIX).then_some(Claim::Certain)
@@ -133,6 +136,9 @@ impl Scheme for SpringSha256 {
     }
     fn family(&self) -> Family {
         Family::Digest
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&[SHA256_PREFIX])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         s.starts_with(SHA256_PREFIX).then_some(Claim::Certain)

@@ -40,6 +40,27 @@ pub fn parse_decimal(format: &str, field: &str, s: &str) -> Result<u64, super::H
     })
 }
 
+/// `s.split(sep)` for an ASCII separator, searching bytes: on the short fields of a hash
+/// string this is several times cheaper than `str::split`'s char searcher.
+pub fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    assert!(sep.is_ascii(), "split_ascii takes an ASCII separator");
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            // An ASCII byte is a char boundary on both sides.
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// At most `n` characters of `s`, for error messages (never echo a whole field).
 pub fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -80,6 +101,14 @@ mod tests {
         assert!(ct_eq(b"abc", b"abc"));
         assert!(!ct_eq(b"abc", b"abd"));
         assert!(!ct_eq(b"abc", b"ab"));
+    }
+    #[test]
+    fn split_ascii_is_split() {
+        for s in ["", "$", "$$", "a$b", "$a$b$", "é$ü$$x", "no separator"] {
+            let ours: Vec<&str> = split_ascii(s, b'$').collect();
+            let std: Vec<&str> = s.split('$').collect();
+            assert_eq!(ours, std, "{s:?}");
+        }
     }
     #[test]
     fn decimal_rules() {

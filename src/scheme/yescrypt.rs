@@ -9,7 +9,8 @@ use yescrypt::Mode;
 
 use super::util::{ct_eq, params, truncate};
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Reason, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
+    Scheme,
 };
 use crate::caps::WorkCaps;
 use crate::encoding::{hash64_decode, hash64_encode, hash64_value};
@@ -185,6 +186,9 @@ impl Scheme for Yescrypt {
     }
     fn family(&self) -> Family {
         Family::Yescrypt
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        Lead::prefixes(&["$y$", "$gy$"])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         (s.starts_with("$y$") || s.starts_with("$gy$")).then_some(Claim::Certain)

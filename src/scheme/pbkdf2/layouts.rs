@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use super::{Layout, Pbkdf2Value, Prf};
 use crate::encoding::{self, DecodeError};
-use crate::scheme::util::{parse_decimal, truncate};
-use crate::scheme::{Claim, HashError, ParseContext, Reason};
+use crate::scheme::util::{parse_decimal, split_ascii, truncate};
+use crate::scheme::{Claim, HashError, Lead, ParseContext, Reason};
 
 const DJANGO_SHA256: &str = "pbkdf2_sha256$";
 const DJANGO_SHA1: &str = "pbkdf2_sha1$";
@@ -39,6 +39,26 @@ const ASPNET_V3_MAX_CHARS: usize = 1024;
 const SPRING_KEY_LEN: usize = 32;
 
 impl Layout {
+    /// What every string [`Layout::claim`] takes starts with (see [`crate::scheme::Lead`]).
+    pub(super) fn leads(self) -> Option<Vec<Lead>> {
+        match self {
+            Layout::DjangoSha256 | Layout::ClerkSha256 => Lead::prefixes(&[DJANGO_SHA256]),
+            Layout::DjangoSha1 | Layout::ClerkSha1 => Lead::prefixes(&[DJANGO_SHA1]),
+            Layout::PasslibSha1 => Lead::prefixes(&[PASSLIB_SHA1]),
+            Layout::PasslibSha256 => Lead::prefixes(&[PASSLIB_SHA256]),
+            Layout::PasslibSha512 => Lead::prefixes(&[PASSLIB_SHA512]),
+            Layout::Phc => Lead::prefixes(&["$pbkdf2"]),
+            Layout::Werkzeug => Lead::prefixes(&["pbkdf2:", "pbkdf2$"]),
+            Layout::Atlassian => Lead::prefixes(&[ATLASSIAN]),
+            Layout::AspnetV2 => Lead::prefixes(&["A"]),
+            Layout::AspnetV3 => Lead::prefixes(&["AQAAAA"]),
+            Layout::Colon => Lead::prefixes(&["sha1:", "sha256:", "sha512:"]),
+            Layout::Spring => Lead::prefixes(&[SPRING_V5_5, "{pbkdf2@"]),
+            Layout::ClerkSha512 => Lead::prefixes(&[CLERK_SHA512]),
+            Layout::ClerkSha512Hex => Lead::prefixes(&[CLERK_SHA512_HEX]),
+        }
+    }
+
     /// A cheap look at `s`: prefixes, lengths, and for the prefix-less ASP.NET blobs a
     /// decode of at most [`ASPNET_V3_MAX_CHARS`] characters.
     pub(super) fn claim(self, s: &str) -> Option<Claim> {
@@ -120,22 +140,57 @@ fn strip<'a>(format: &str, s: &'a str, prefix: &str) -> Result<&'a str, HashErro
         .ok_or_else(|| HashError::malformed(format, "prefix", format!("must be {prefix:?}")))
 }
 
-/// Split `s` into exactly `N` fields; `shape` shows the expected layout in the error.
+/// Split `s` into exactly `N` fields; `shape` shows the expected layout in the error
+/// (a `Display`, so callers pass `format_args!` and nothing is built unless it fails).
 fn split_exact<'a, const N: usize>(
     format: &str,
     s: &'a str,
     sep: char,
-    shape: &str,
+    shape: impl std::fmt::Display,
 ) -> Result<[&'a str; N], HashError> {
-    let fields: Vec<&str> = s.split(sep).collect();
-    let found = fields.len();
-    fields.try_into().map_err(|_| {
-        HashError::malformed(
+    let mut fields = [""; N];
+    let mut found = 0;
+    let sep = u8::try_from(sep).expect("layout separators are ASCII");
+    for field in split_ascii(s, sep) {
+        if let Some(slot) = fields.get_mut(found) {
+            *slot = field;
+        }
+        found += 1;
+    }
+    if found == N {
+        Ok(fields)
+    } else {
+        Err(HashError::malformed(
             format,
             "layout",
             format!("must be {shape} ({N} fields after the prefix, found {found})"),
-        )
-    })
+        ))
+    }
+}
+
+/// `<prefix><iterations>$`, with room for `more` bytes after it: the start of most
+/// renders, which run once per record of a migration (so no `format!`).
+fn start_with_iterations(prefix: &str, iterations: u32, more: usize) -> String {
+    let mut out = String::with_capacity(prefix.len() + 11 + more);
+    out.push_str(prefix);
+    push_decimal(&mut out, iterations.into());
+    out.push('$');
+    out
+}
+
+fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// A decimal iteration count that fits PBKDF2's 32-bit counter (zero is refused by
@@ -203,7 +258,7 @@ fn parse_django(
         format,
         rest,
         '$',
-        &format!("{prefix}<iterations>$<salt>$<base64 hash>"),
+        format_args!("{prefix}<iterations>$<salt>$<base64 hash>"),
     )?;
     let iterations = iterations(format, "iterations", iter)?;
     // Django hashes the salt text as it is: never decode it.
@@ -213,12 +268,12 @@ fn parse_django(
 }
 
 fn render_django(prefix: &str, v: &Pbkdf2Value) -> String {
-    format!(
-        "{prefix}{}${}${}",
-        v.iterations,
-        salt_text(v),
-        encoding::std_encode(&v.dk)
-    )
+    let salt = salt_text(v);
+    let mut out = start_with_iterations(prefix, v.iterations, salt.len() + 1 + v.dk.len() * 2);
+    out.push_str(&salt);
+    out.push('$');
+    encoding::std_encode_into(&v.dk, &mut out);
+    out
 }
 
 // ---- passlib MCF: $pbkdf2-sha256$<iter>$<ab64 salt>$<ab64> -----------------------------
@@ -242,7 +297,7 @@ fn parse_passlib(
         format,
         rest,
         '$',
-        &format!("{prefix}<rounds>$<ab64 salt>$<ab64 hash>"),
+        format_args!("{prefix}<rounds>$<ab64 salt>$<ab64 hash>"),
     )?;
     let iterations = iterations(format, "rounds", iter)?;
     let salt = decoded(format, "salt", "ab64", encoding::ab64_decode(salt))?;
@@ -252,12 +307,11 @@ fn parse_passlib(
 }
 
 fn render_passlib(prefix: &str, v: &Pbkdf2Value) -> String {
-    format!(
-        "{prefix}{}${}${}",
-        v.iterations,
-        encoding::ab64_encode(&v.salt),
-        encoding::ab64_encode(&v.dk)
-    )
+    let mut out = start_with_iterations(prefix, v.iterations, (v.salt.len() + v.dk.len()) * 2);
+    encoding::ab64_encode_into(&v.salt, &mut out);
+    out.push('$');
+    encoding::ab64_encode_into(&v.dk, &mut out);
+    out
 }
 
 // ---- PHC: $pbkdf2[-sha256|-sha512]$i=<iter>,l=<len>$<b64 salt>$<b64> --------------------
@@ -730,12 +784,12 @@ fn parse_clerk_sha256(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf
 }
 
 fn render_clerk_sha256(v: &Pbkdf2Value) -> String {
-    format!(
-        "{DJANGO_SHA256}{}${}${}",
-        v.iterations,
-        encoding::std_encode(&v.salt),
-        encoding::std_encode(&v.dk)
-    )
+    let mut out =
+        start_with_iterations(DJANGO_SHA256, v.iterations, (v.salt.len() + v.dk.len()) * 2);
+    encoding::std_encode_into(&v.salt, &mut out);
+    out.push('$');
+    encoding::std_encode_into(&v.dk, &mut out);
+    out
 }
 
 /// Clerk `pbkdf2_sha1`: `…$<salt>$<hex hash>` or `…$<hex salt>$<hex hash>$<key length>`.

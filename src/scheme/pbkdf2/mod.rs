@@ -16,7 +16,7 @@ use ::pbkdf2::pbkdf2_hmac;
 
 use super::util::{ct_eq, params};
 use super::{
-    Claim, ClerkDigest, Family, HashError, NotExpressible, ParseContext, ParsedHash, Scheme,
+    Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Scheme,
 };
 use crate::caps::WorkCaps;
 
@@ -277,6 +277,9 @@ impl Scheme for Pbkdf2Format {
     }
     fn hint_only(&self) -> bool {
         self.0.hint_only()
+    }
+    fn leads(&self) -> Option<Vec<Lead>> {
+        self.0.leads()
     }
     fn claim(&self, s: &str) -> Option<Claim> {
         self.0.claim(s)
