@@ -416,7 +416,11 @@ impl Dedup {
     /// `inline_limit` keys are decided in memory before spilling (tests use a tiny one).
     pub fn with_inline_limit(inline_limit: usize) -> Self {
         Dedup {
-            inline: FpMap::default(),
+            // Sized for the whole window at once: growing it rehashes every key.
+            inline: FpMap::with_capacity_and_hasher(
+                inline_limit.min(INLINE_KEYS),
+                Default::default(),
+            ),
             inline_limit,
             spill: None,
         }

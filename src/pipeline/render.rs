@@ -65,6 +65,19 @@ fn needs_escape(w: u64) -> bool {
     less_than_0x20 || has_zero(w ^ (ONES * b'"' as u64)) || has_zero(w ^ (ONES * b'\\' as u64))
 }
 
+/// A string of ours known to need no escaping (format ids, codes): no scan.
+fn static_str(out: &mut Vec<u8>, s: Option<&'static str>) {
+    match s {
+        Some(s) => {
+            debug_assert!(!s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 fn opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => json_str(out, s),
@@ -106,11 +119,11 @@ pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
     out.extend_from_slice(b",\"last_name\":");
     opt_str(out, u.last_name.as_deref());
     out.extend_from_slice(b",\"format\":");
-    opt_str(out, u.format);
+    static_str(out, u.format);
     out.extend_from_slice(b",\"format_confidence\":");
-    opt_str(out, u.format_confidence.map(|c| c.as_str()));
+    static_str(out, u.format_confidence.map(|c| c.as_str()));
     out.extend_from_slice(b",\"password_hasher\":");
-    opt_str(out, u.password_hasher);
+    static_str(out, u.password_hasher);
     out.extend_from_slice(b",\"password_digest\":");
     opt_str(out, u.password_digest.as_deref());
     out.extend_from_slice(if u.upgrade_on_sign_in {
@@ -118,7 +131,7 @@ pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
     } else {
         b",\"upgrade_on_sign_in\":false,\"upgrade_reason\":"
     });
-    opt_str(out, u.upgrade_reason.map(|r| r.as_str()));
+    static_str(out, u.upgrade_reason.map(|r| r.as_str()));
     out.extend_from_slice(b"}\n");
 }
 
@@ -129,7 +142,7 @@ pub fn reject_json(out: &mut Vec<u8>, r: &RejectRow<'_>) {
     out.extend_from_slice(b",\"external_id\":");
     opt_str(out, r.external_id.as_deref());
     out.extend_from_slice(b",\"reason\":");
-    json_str(out, r.reason);
+    static_str(out, Some(r.reason));
     out.extend_from_slice(b",\"message\":");
     json_str(out, &r.message);
     out.extend_from_slice(b"}\n");
