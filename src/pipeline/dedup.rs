@@ -36,10 +36,11 @@ use crate::scheme::Confidence;
 
 /// Keys decided in memory before spilling (about 8 MiB of map).
 pub const INLINE_KEYS: usize = 200_000;
-/// Partitions of the spilled keys: each is resolved with its own small map.
-pub const PARTITIONS: usize = 256;
+/// Partitions of the spilled keys (a power of two): each is resolved with its own
+/// small map, so resolving 20M keys needs about 1 MiB of map per thread.
+pub const PARTITIONS: usize = 1024;
 /// Bytes buffered per partition before they go to the temp file.
-const PART_BUF: usize = 8 << 10;
+const PART_BUF: usize = 2 << 10;
 
 pub const KIND_ID: u8 = 0;
 pub const KIND_EMAIL: u8 = 1;
@@ -261,6 +262,8 @@ pub fn anonymous_file() -> io::Result<File> {
 const KEY_REC: usize = 24;
 /// A duplicate candidate: line, kind, first line.
 const CAND_REC: usize = 17;
+/// Bytes per block of a candidate run (the merge holds one block per run).
+const CAND_BLOCK: usize = 512 * CAND_REC;
 
 fn cand_rec(line: u64, kind: u8, first: u64) -> [u8; CAND_REC] {
     let mut r = [0u8; CAND_REC];
@@ -299,7 +302,8 @@ impl Spill {
     }
 
     fn push_key(&mut self, fp: u128, packed: u64) -> io::Result<()> {
-        let (buf, blocks) = &mut self.parts[(fp >> 120) as usize % PARTITIONS];
+        // The top bits pick the partition; the map inside hashes the low ones.
+        let (buf, blocks) = &mut self.parts[(fp >> (128 - PARTITIONS.ilog2())) as usize];
         if buf.capacity() == 0 {
             buf.reserve_exact(PART_BUF);
         }
@@ -315,7 +319,7 @@ impl Spill {
     fn push_inline_cand(&mut self, line: u64, kind: u8, first: u64) -> io::Result<()> {
         self.inline_cands
             .extend_from_slice(&cand_rec(line, kind, first));
-        if self.inline_cands.len() >= PART_BUF * 8 {
+        if self.inline_cands.len() >= CAND_BLOCK {
             let block = self.cands.append(&self.inline_cands)?;
             self.cand_runs[0].push(block);
             self.inline_cands.clear();
@@ -510,7 +514,7 @@ impl Dedup {
             for run in runs {
                 let run = run?;
                 let mut blocks = Vec::new();
-                for piece in run.chunks(PART_BUF * 8) {
+                for piece in run.chunks(CAND_BLOCK) {
                     blocks.push(spill.cands.append(piece)?);
                 }
                 spill.cand_runs.push(blocks);

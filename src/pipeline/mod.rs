@@ -32,7 +32,7 @@ use dedup::{Check, Dedup, Fingerprinter, Key, MetaRef, Retraction};
 use read::{CsvBatch, CsvReader, FieldsRef, InputKind, RowError, SourceRecord};
 
 /// Records per batch handed to the classifier pool.
-const BATCH: usize = 8192;
+const BATCH: usize = 4096;
 /// Field bytes per CSV batch (a batch of long records ends early).
 const BATCH_BYTES: usize = 4 << 20;
 /// Records per rayon task: rendered into one buffer.
