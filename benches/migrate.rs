@@ -10,6 +10,10 @@
 //!   de-duplicate, SHA-256 of the input), its sink serialising every user and
 //!   reject to JSON as the bundle writer does, into `io::sink()`.
 //!
+//! Then the same pair on disk, as a user runs them: the floor reads the CSV file and
+//! writes a CSV file (then fsync); migrate reads the file into a bundle directory
+//! (chunk files, sha256 of each, rejects, manifest, fsync) — both in one temp dir.
+//!
 //! Prints rows/s (median of the rounds) and the ratio migrate/floor (median of
 //! the per-round ratios). `MIGRATE_ROWS` overrides the row count.
 
@@ -80,6 +84,54 @@ fn migrate(data: &[u8], jobs: usize) -> (u64, f64) {
     )
 }
 
+/// The floor on disk: read the CSV file, write a CSV file, fsync.
+fn floor_disk(input: &std::path::Path, dir: &std::path::Path) -> (u64, f64) {
+    let start = Instant::now();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(input)
+        .expect("open");
+    let out = std::fs::File::create(dir.join("floor.csv")).expect("create");
+    let mut wtr = csv::Writer::from_writer(io::BufWriter::with_capacity(1 << 16, out));
+    wtr.write_byte_record(rdr.byte_headers().expect("header"))
+        .expect("write");
+    let mut rec = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    while rdr.read_byte_record(&mut rec).expect("csv") {
+        wtr.write_byte_record(&rec).expect("write");
+        rows += 1;
+    }
+    let out = wtr
+        .into_inner()
+        .expect("flush")
+        .into_inner()
+        .expect("flush");
+    out.sync_all().expect("fsync");
+    (rows, rows as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Migrate on disk: the file into a bundle directory, manifest and fsync included.
+fn migrate_disk(input: &std::path::Path, dir: &std::path::Path, jobs: usize) -> (u64, f64) {
+    let cfg = bench::run_config(jobs);
+    let start = Instant::now();
+    let mut bundle =
+        hashport::bundle::BundleWriter::create(&dir.join("bundle"), 10_000, true).expect("bundle");
+    let file = std::fs::File::open(input).expect("open");
+    let (counts, info) = pipeline::run(
+        Box::new(file),
+        "synthetic.csv",
+        &cfg,
+        &mut bundle,
+        &|_, _| {},
+    )
+    .expect("pipeline");
+    bundle.finish(&info, &"bench", &counts).expect("manifest");
+    (
+        counts.input,
+        counts.input as f64 / start.elapsed().as_secs_f64(),
+    )
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -142,4 +194,37 @@ fn main() {
         m
     );
     println!("ratio migrate/floor (median of per-round ratios): {r:.3}");
+
+    // On disk, as a user runs them.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("export.csv");
+    std::fs::write(&input, &data).expect("write export");
+    let (mut f_rates, mut m_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let (fr, f) = floor_disk(&input, tmp.path());
+        let (mr, m) = migrate_disk(&input, tmp.path(), jobs);
+        assert_eq!((fr, mr), (rows, rows), "every row");
+        eprintln!(
+            "  disk round {round}: floor {f:>12.0} rows/s   migrate {m:>12.0} rows/s   ratio {:.3}",
+            m / f
+        );
+        f_rates.push(f);
+        m_rates.push(m);
+        ratios.push(m / f);
+    }
+    let (f, m, r) = (
+        median(&mut f_rates),
+        median(&mut m_rates),
+        median(&mut ratios),
+    );
+    println!(
+        "{:<52} {:>14.0}",
+        "floor on disk: csv file read + csv file write, fsync", f
+    );
+    println!(
+        "{:<52} {:>14.0}",
+        format!("migrate on disk: bundle + manifest, fsync, {jobs} jobs"),
+        m
+    );
+    println!("ratio on disk (median of per-round ratios): {r:.3}");
 }

@@ -62,9 +62,10 @@ impl HashedFile {
         self.records += 1;
         Ok(())
     }
+    /// Flush and close. Not yet durable: [`BundleWriter::finish`] syncs every file
+    /// before the manifest, so the writer never waits for the disk mid-run.
     pub fn finish(mut self) -> io::Result<FileEntry> {
         self.out.flush()?;
-        self.out.get_ref().sync_all()?;
         Ok(FileEntry {
             name: self.name,
             records: self.records,
@@ -170,6 +171,10 @@ impl BundleWriter {
         }
         let mut files = std::mem::take(&mut self.done);
         files.push(self.rejects.finish()?);
+        // Every file durable before the manifest that vouches for it.
+        for f in &files {
+            File::open(self.dir.join(&f.name))?.sync_all()?;
+        }
         let manifest = Manifest {
             tool: "hashport",
             version: env!("CARGO_PKG_VERSION"),
