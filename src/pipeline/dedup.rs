@@ -8,14 +8,14 @@
 //!
 //! 1. **Inline** while few keys have been seen: a map of 128-bit key fingerprint →
 //!    first line; each user is decided on arrival.
-//! 2. **Spill** once the map holds [`INLINE_KEYS`]: the map stays (read-only), and
-//!    later users are sent on *provisionally*. A key found in the map is a duplicate
-//!    candidate at once; other keys go to one of [`PARTITIONS`] partitions, in temp
-//!    files, by fingerprint. A small record of each provisional user (line, id, what
-//!    it counted as) goes to a side file.
+//! 2. **Spill** once the map holds [`INLINE_KEYS`]: the map's keys (each with its
+//!    first line) open [`PARTITIONS`] partitions in a temp file, chosen by fingerprint,
+//!    and the map is dropped. Later users are sent on *provisionally*: their keys are
+//!    appended to the partitions, and a small record of each user (line, id, what it
+//!    counted as) goes to a side file.
 //! 3. **Resolve** at the end, one partition at a time (in parallel): a partition's
-//!    records are in input order, so the first time a fingerprint is seen is its
-//!    first line, and every later sighting is a candidate. The candidates of all
+//!    records are in input order (the window's keys, each once, first), so the first
+//!    time a fingerprint is seen is its first line, and every later sighting is a candidate. The candidates of all
 //!    partitions are merged by line; each line's best candidate becomes a
 //!    [`Retraction`], joined with the side file so the caller can adjust its counts
 //!    and have its sink turn that user into a `duplicate_*` reject.
@@ -282,8 +282,6 @@ type Partition = (Vec<u8>, Vec<Block>);
 struct Spill {
     keys: BlockFile,
     parts: Vec<Partition>,
-    /// Candidates found against the inline map, in line order.
-    inline_cands: Vec<u8>,
     cands: BlockFile,
     cand_runs: Vec<Vec<(u64, u32)>>,
     meta: BufWriter<File>,
@@ -294,9 +292,8 @@ impl Spill {
         Ok(Spill {
             keys: BlockFile::new()?,
             parts: (0..PARTITIONS).map(|_| (Vec::new(), Vec::new())).collect(),
-            inline_cands: Vec::new(),
             cands: BlockFile::new()?,
-            cand_runs: vec![Vec::new()],
+            cand_runs: Vec::new(),
             meta: BufWriter::with_capacity(1 << 16, anonymous_file()?),
         })
     }
@@ -312,17 +309,6 @@ impl Spill {
         if buf.len() + KEY_REC > PART_BUF {
             blocks.push(self.keys.append(buf)?);
             buf.clear();
-        }
-        Ok(())
-    }
-
-    fn push_inline_cand(&mut self, line: u64, kind: u8, first: u64) -> io::Result<()> {
-        self.inline_cands
-            .extend_from_slice(&cand_rec(line, kind, first));
-        if self.inline_cands.len() >= CAND_BLOCK {
-            let block = self.cands.append(&self.inline_cands)?;
-            self.cand_runs[0].push(block);
-            self.inline_cands.clear();
         }
         Ok(())
     }
@@ -439,19 +425,8 @@ impl Dedup {
     /// caller records the user with [`Dedup::provisional`].
     pub fn check(&mut self, line: u64, keys: &[Key]) -> io::Result<Check> {
         if let Some(spill) = &mut self.spill {
-            // Runs must be sorted by (line, kind, first): keep this line's best.
-            let mut best: Option<(u8, u64)> = None;
             for &(fp, kind) in keys {
-                match self.inline.get(&fp) {
-                    Some(&first) => {
-                        let c = (kind, unpack(first).0);
-                        best = Some(best.map_or(c, |b| b.min(c)));
-                    }
-                    None => spill.push_key(fp, pack(line, kind))?,
-                }
-            }
-            if let Some((kind, first)) = best {
-                spill.push_inline_cand(line, kind, first)?;
+                spill.push_key(fp, pack(line, kind))?;
             }
             return Ok(Check::Provisional);
         }
@@ -463,7 +438,13 @@ impl Dedup {
             self.inline.entry(fp).or_insert(pack(line, kind));
         }
         if self.inline.len() >= self.inline_limit {
-            self.spill = Some(Spill::new()?);
+            // The window's keys open the partitions: each once, with its first line,
+            // before any later sighting, so "first in the partition" stays "first line".
+            let mut spill = Spill::new()?;
+            for (fp, first) in std::mem::take(&mut self.inline) {
+                spill.push_key(fp, first)?;
+            }
+            self.spill = Some(spill);
         }
         Ok(match dup {
             Some((kind, first)) => Check::Duplicate { kind, first },
@@ -494,11 +475,6 @@ impl Dedup {
                 blocks.push(spill.keys.append(buf)?);
             }
             *buf = Vec::new();
-        }
-        if !spill.inline_cands.is_empty() {
-            let block = spill.cands.append(&spill.inline_cands)?;
-            spill.cand_runs[0].push(block);
-            spill.inline_cands = Vec::new();
         }
         // Resolve partitions in parallel, one per thread at a time (memory: one
         // partition's keys and map per thread); each gives one sorted run of candidates.
