@@ -104,15 +104,6 @@ fn reject<'a>(
     })
 }
 
-/// `s` without surrounding whitespace, borrowed when it was borrowed.
-fn trim_cow(s: Cow<'_, str>) -> Cow<'_, str> {
-    match s {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
-        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
-    }
-}
-
 /// Split an email cell that may hold several addresses (`a@x,b@y` or `a@x|b@y`).
 fn emails(cell: Option<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
     let split = |c: &str| {
@@ -161,7 +152,9 @@ pub fn classify<'a>(
         Ok(f) => f,
         Err(e) => return reject(line, None, e.reason, e.message.clone()),
     };
-    let get = |f: Field| cfg.columns.get(&fields, f).map(trim_cow);
+    // Each field is taken once.
+    let mut all = cfg.columns.all(&fields);
+    let mut get = |f: Field| all[f as usize].take();
     let external_id = get(Field::Id);
     let email_address = emails(get(Field::Email));
     let username = get(Field::Username);

@@ -150,6 +150,16 @@ impl ColumnMap {
         None
     }
 
+    /// Every field of a record at once (indexed by `Field as usize`), trimmed.
+    pub fn all<'a>(&self, fields: &FieldsRef<'a>) -> [Option<Cow<'a, str>>; 9] {
+        let trim = |v: Cow<'a, str>| match v {
+            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+            Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+            Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+        };
+        Field::ALL.map(|f| self.get(fields, f).map(trim))
+    }
+
     /// Pull one field out of a record. CSV columns are resolved once per header.
     pub fn get<'a>(&self, fields: &FieldsRef<'a>, field: Field) -> Option<Cow<'a, str>> {
         let v: Cow<'a, str> = match *fields {

@@ -514,7 +514,8 @@ impl Dedup {
 /// A partition's duplicate candidates, sorted by (line, kind, first).
 fn resolve_partition(keys: &BlockFile, blocks: &[(u64, u32)]) -> io::Result<Vec<u8>> {
     let mut data = Vec::new();
-    let mut first: FpMap<u64> = FpMap::default();
+    let records: usize = blocks.iter().map(|b| b.1 as usize / KEY_REC).sum();
+    let mut first: FpMap<u64> = FpMap::with_capacity_and_hasher(records, Default::default());
     let mut out: Vec<[u8; CAND_REC]> = Vec::new();
     for &block in blocks {
         data.clear();

@@ -561,7 +561,8 @@ impl<'a> CsvReader<'a> {
                     &mut batch.ends[batch.ends_used..],
                 )
             };
-            self.newlines += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
+            // csv_core counts every `\n` it consumes (its line number starts at 1).
+            self.newlines = self.core.line() - 1;
             self.r.consume(nin);
             if !oversized {
                 batch.used += nout;
