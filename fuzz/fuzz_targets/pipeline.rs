@@ -1,12 +1,14 @@
 //! Bytes as an export → the whole migrate pipeline with a counting sink. Byte 0 picks
-//! the file name the kind is sniffed from, the target and the column preset; the rest
-//! is the file. Every input record must reach the sink exactly once.
+//! the file name the kind is sniffed from, the target, the column preset, Firebase
+//! parameters and a tiny duplicate window; the rest is the file. Every input record
+//! must reach the sink exactly once.
 #![no_main]
 
 use std::io::{self, Cursor};
 
 use hashport::pipeline::classify::{ClassifyConfig, FirebaseParams, Target};
 use hashport::pipeline::columns::{ColumnMap, Preset};
+use hashport::pipeline::dedup::Dedup;
 use hashport::pipeline::{self, RunConfig, Sink};
 use hashport::policy::Policy;
 use hashport::scheme::ParseContext;
@@ -22,7 +24,11 @@ struct Counting {
 fn check(line: u64, record: &[u8]) -> serde_json::Value {
     assert!(line >= 1, "record with line {line}");
     assert_eq!(record.last(), Some(&b'\n'), "record without its newline");
-    assert_eq!(record.iter().filter(|b| **b == b'\n').count(), 1, "record over lines");
+    assert_eq!(
+        record.iter().filter(|b| **b == b'\n').count(),
+        1,
+        "record over lines"
+    );
     let v: serde_json::Value = serde_json::from_slice(record).expect("record is JSON");
     assert_eq!(v["source_line"], line, "line of {v}");
     v
@@ -89,12 +95,19 @@ fuzz_target!(|data: &[u8]| {
         jobs: 1,
     };
     let mut sink = Counting::default();
-    let result = pipeline::run(
+    // Bit 6: a tiny in-memory duplicate window, so retractions are exercised.
+    let dedup = if pick & 0x40 != 0 {
+        Dedup::with_inline_limit(4)
+    } else {
+        Dedup::default()
+    };
+    let result = pipeline::run_with(
         Box::new(Cursor::new(file.to_vec())),
         name,
         &cfg,
         &mut sink,
         &|_, _| {},
+        dedup,
     );
     if let Ok((counts, info)) = result {
         assert_eq!(
