@@ -361,8 +361,9 @@ impl CsvBatch {
             }
             prev = end;
         }
-        // One UTF-8 check for the whole record; on failure, find the field to name.
-        let text = std::str::from_utf8(data).map_err(|_| {
+        // One UTF-8 check for the whole record, and field boundaries on character
+        // boundaries (else the record is valid but a field not); on failure, name the field.
+        let bad_field = || {
             let mut prev = 0;
             let bad = ends
                 .iter()
@@ -376,23 +377,10 @@ impl CsvBatch {
                 "invalid_utf8",
                 format!("field {:?} is not valid UTF-8", names[bad]),
             )
-        })?;
-        // A field boundary inside a multi-byte character would make the whole record
-        // valid but a field not: check the boundaries too.
+        };
+        let text = std::str::from_utf8(data).map_err(|_| bad_field())?;
         if ends.iter().any(|&e| !text.is_char_boundary(e)) {
-            let mut prev = 0;
-            let bad = ends
-                .iter()
-                .position(|&end| {
-                    let ok = std::str::from_utf8(&data[prev..end]).is_ok();
-                    prev = end;
-                    !ok
-                })
-                .unwrap_or(0);
-            return Err(RowError::new(
-                "invalid_utf8",
-                format!("field {:?} is not valid UTF-8", names[bad]),
-            ));
+            return Err(bad_field());
         }
         Ok(FieldsRef::Csv {
             header: &self.header,
@@ -1025,6 +1013,31 @@ mod tests {
         );
         assert_eq!(recs[2].body.as_ref().unwrap_err().reason, "malformed_row");
         assert_eq!(recs[3].body.as_ref().unwrap_err().reason, "invalid_utf8");
+    }
+
+    #[test]
+    fn csv_utf8_split_across_fields_is_invalid() {
+        // "1\xc3" and "\xa9x" concatenate to valid UTF-8 ("1éx") but neither field is.
+        let recs = read_all(b"id,email\n1\xc3,\xa9x\n2,b@x\n", None);
+        assert_eq!(recs.len(), 2);
+        let e = recs[0].body.as_ref().unwrap_err();
+        assert_eq!(e.reason, "invalid_utf8");
+        assert!(e.message.contains("\"id\""), "{}", e.message);
+        assert!(recs[1].body.is_ok());
+    }
+
+    #[test]
+    fn csv_lines_with_blank_lines_and_crlf() {
+        let data = b"id,email\r\n\r\n1,a@x\r\n\n\r\n2,b@x\n\"3\",\"c\r\n@x\"\r\n4,d@x";
+        let recs = read_all(data, None);
+        assert_eq!(
+            recs.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![3, 6, 7, 9]
+        );
+        assert_eq!(
+            recs[2].body.as_ref().unwrap().get("email").as_deref(),
+            Some("c\r\n@x")
+        );
     }
 
     #[test]
