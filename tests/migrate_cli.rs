@@ -707,3 +707,22 @@ fn django_and_supabase_presets() {
     // Not bcrypt despite the preset: refused, not guessed.
     assert_eq!(b.rejects[0]["reason"], "hint_mismatch");
 }
+
+#[test]
+fn whitespace_only_cells_are_empty() {
+    // A cell of spaces is no value: no password (accepted without one), no identifier
+    // (rejected), and values keep no surrounding whitespace.
+    let t = tempfile::tempdir().unwrap();
+    let csv = format!("id,email,password\nu1 ,  ,   \n  ,   ,{MD5}\n u3, c@x ,  {MD5} \n");
+    let p = write(t.path(), "ws.csv", csv.as_bytes());
+    let (_o, b) = migrate(&p, &[]);
+    assert_eq!(b.users.len(), 2);
+    assert_eq!(b.users[0]["external_id"], "u1");
+    assert_eq!(b.users[0]["email_address"], serde_json::json!([]));
+    assert_eq!(b.users[0]["password_digest"], Value::Null);
+    assert_eq!(b.rejects[0]["source_line"], 3);
+    assert_eq!(b.rejects[0]["reason"], "missing_identifier");
+    assert_eq!(b.users[1]["email_address"], serde_json::json!(["c@x"]));
+    assert_eq!(b.users[1]["format"], "hex_md5");
+    assert_eq!(b.manifest["counts"]["without_password"], 1);
+}

@@ -150,30 +150,45 @@ impl ColumnMap {
         None
     }
 
-    /// Every field of a record at once (indexed by `Field as usize`), trimmed.
+    /// Every field of a record at once (indexed by `Field as usize`), trimmed; a value
+    /// of only whitespace is no value.
     pub fn all<'a>(&self, fields: &FieldsRef<'a>) -> [Option<Cow<'a, str>>; 9] {
         let trim = |v: Cow<'a, str>| match v {
             Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
             Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
             Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
         };
-        Field::ALL.map(|f| self.get(fields, f).map(trim))
+        match *fields {
+            // The common case, without the per-field dispatch: CSV, not Auth0's ids.
+            FieldsRef::Csv { header, .. } if self.preset != Some(Preset::Auth0) => {
+                let resolved = self.resolve(header);
+                Field::ALL.map(|f| {
+                    let v = fields.column(resolved[f as usize]?)?.trim();
+                    (!v.is_empty()).then_some(Cow::Borrowed(v))
+                })
+            }
+            _ => Field::ALL.map(|f| self.get(fields, f).map(trim).filter(|v| !v.is_empty())),
+        }
+    }
+
+    /// Each field's column index in a CSV header, computed once per header.
+    fn resolve<'h>(&self, header: &'h super::read::CsvHeader) -> &'h [Option<usize>] {
+        header.resolved.get_or_init(|| {
+            Field::ALL
+                .iter()
+                .map(|&f| {
+                    let col = self.column_for(f, header.names.iter().map(String::as_str))?;
+                    header.names.iter().position(|n| *n == col)
+                })
+                .collect()
+        })
     }
 
     /// Pull one field out of a record. CSV columns are resolved once per header.
     pub fn get<'a>(&self, fields: &FieldsRef<'a>, field: Field) -> Option<Cow<'a, str>> {
         let v: Cow<'a, str> = match *fields {
             FieldsRef::Csv { header, .. } => {
-                let resolved = header.resolved.get_or_init(|| {
-                    Field::ALL
-                        .iter()
-                        .map(|&f| {
-                            let col =
-                                self.column_for(f, header.names.iter().map(String::as_str))?;
-                            header.names.iter().position(|n| *n == col)
-                        })
-                        .collect()
-                });
+                let resolved = self.resolve(header);
                 // ALL lists the variants in declaration order.
                 Cow::Borrowed(fields.column(resolved[field as usize]?)?)
             }
