@@ -419,7 +419,7 @@ fn hash64_decode_fast(s: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn hex_value(c: u8) -> Option<u8> {
+const fn hex_value(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
@@ -430,18 +430,43 @@ fn hex_value(c: u8) -> Option<u8> {
 
 /// Hex, either case. Odd lengths and other characters are refused.
 pub fn hex_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
+    // One pass for valid input; the checks below name what is wrong.
+    let b = s.as_bytes();
+    if b.len() % 2 == 0 {
+        let mut out = vec![0u8; b.len() / 2];
+        let mut bad = 0u8;
+        for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
+            let (hi, lo) = (
+                HEX_REVERSE[usize::from(p[0])],
+                HEX_REVERSE[usize::from(p[1])],
+            );
+            bad |= hi | lo;
+            *o = hi << 4 | lo;
+        }
+        if bad & INVALID_HEX == 0 {
+            return Ok(out);
+        }
+    }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
         return Err(DecodeError::InvalidChar(c));
     }
-    if s.len() % 2 != 0 {
-        return Err(DecodeError::InvalidLength(s.len()));
-    }
-    // All hex digits from here.
-    Ok(s.as_bytes()
-        .chunks_exact(2)
-        .map(|p| hex_value(p[0]).unwrap_or(0) << 4 | hex_value(p[1]).unwrap_or(0))
-        .collect())
+    Err(DecodeError::InvalidLength(s.len()))
 }
+
+/// Hex digit to its value; `INVALID_HEX` (a bit no value has) for anything else.
+const INVALID_HEX: u8 = 0x10;
+static HEX_REVERSE: [u8; 256] = {
+    let mut r = [INVALID_HEX; 256];
+    let mut c = 0;
+    while c < 256 {
+        if let Some(v) = hex_value(c as u8) {
+            r[c] = v;
+        }
+        c += 1;
+    }
+    r
+};
+
 pub fn hex_encode(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len() * 2);
     hex_encode_into(b, &mut out);
@@ -450,12 +475,16 @@ pub fn hex_encode(b: &[u8]) -> String {
 /// Lower-case hex of `b`, appended to `out`.
 pub fn hex_encode_into(b: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = std::mem::take(out).into_bytes();
-    bytes.reserve(b.len() * 2);
-    for &x in b {
-        bytes.extend_from_slice(&[DIGITS[usize::from(x >> 4)], DIGITS[usize::from(x & 0xf)]]);
+    out.reserve(b.len() * 2);
+    // Through a stack buffer, so only the new characters are checked as UTF-8.
+    let mut buf = [0u8; 128];
+    for chunk in b.chunks(buf.len() / 2) {
+        let text = &mut buf[..chunk.len() * 2];
+        for (pair, &x) in text.chunks_exact_mut(2).zip(chunk) {
+            pair.copy_from_slice(&[DIGITS[usize::from(x >> 4)], DIGITS[usize::from(x & 0xf)]]);
+        }
+        out.push_str(std::str::from_utf8(text).expect("hex digits are ASCII"));
     }
-    *out = String::from_utf8(bytes).expect("hex digits are ASCII");
 }
 
 #[cfg(test)]
@@ -502,6 +531,28 @@ mod tests {
         fn hex_round_trip(b in proptest::collection::vec(any::<u8>(), 0..100)) {
             prop_assert_eq!(hex_decode(&hex_encode(&b)).unwrap(), b.clone());
             prop_assert_eq!(hex_decode(&hex_encode(&b).to_uppercase()).unwrap(), b);
+        }
+        #[test]
+        fn hex_decode_errors_unchanged(s in "[0-9a-fA-FgG\\.é]{0,12}") {
+            // The byte-table decoder against the check-then-decode it replaced.
+            let reference = if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
+                Err(DecodeError::InvalidChar(c))
+            } else if s.len() % 2 != 0 {
+                Err(DecodeError::InvalidLength(s.len()))
+            } else {
+                Ok(s.as_bytes()
+                    .chunks_exact(2)
+                    .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+                    .collect::<Vec<u8>>())
+            };
+            prop_assert_eq!(hex_decode(&s), reference);
+        }
+        #[test]
+        fn hex_encode_long_input(b in proptest::collection::vec(any::<u8>(), 60..200)) {
+            let mut s = String::from("x");
+            hex_encode_into(&b, &mut s);
+            let want: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            prop_assert_eq!(s, format!("x{want}"));
         }
         #[test]
         fn decoders_never_panic(s in "\\PC{0,80}") {

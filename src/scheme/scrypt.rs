@@ -4,14 +4,15 @@
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 
-use super::util::{ct_eq, params, parse_decimal, split_ascii, truncate};
+use super::util::{ct_eq, params, parse_decimal, push_decimal, split_ascii, split_n, truncate};
 use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
     Scheme,
 };
 use crate::encoding::{
-    hash64_decode, hash64_decode_int, hash64_encode, hash64_encode_int, hash64_value, hex_encode,
-    is_hash64, std_decode, std_encode, std_nopad_decode, std_nopad_encode, HASH64_ALPHABET,
+    hash64_decode, hash64_decode_int, hash64_encode, hash64_encode_int, hash64_value, hex_decode,
+    hex_encode_into, is_hash64, std_decode, std_encode, std_nopad_decode, std_nopad_encode,
+    HASH64_ALPHABET,
 };
 
 /// passlib / RustCrypto `$scrypt$ln=..,r=..,p=..$salt$hash`.
@@ -178,12 +179,22 @@ impl ParsedHash for ScryptHash {
                 s.push_str(&hash64_encode(&self.digest));
                 s
             }
-            Layout::Werkzeug => format!(
-                "scrypt:{}:{r}:{p}${}${}",
-                self.n(),
-                self.salt_text(),
-                hex_encode(&self.digest)
-            ),
+            Layout::Werkzeug => {
+                // Built by hand: this runs once per Werkzeug record of a migration.
+                let salt = String::from_utf8_lossy(&self.salt);
+                let mut s = String::with_capacity(40 + salt.len() + 2 * self.digest.len());
+                s.push_str("scrypt:");
+                push_decimal(&mut s, self.n());
+                s.push(':');
+                push_decimal(&mut s, r.into());
+                s.push(':');
+                push_decimal(&mut s, p.into());
+                s.push('$');
+                s.push_str(&salt);
+                s.push('$');
+                hex_encode_into(&self.digest, &mut s);
+                s
+            }
             Layout::Django => format!(
                 "scrypt${}${}${r}${p}${}",
                 self.n(),
@@ -365,15 +376,12 @@ impl Scheme for WerkzeugScrypt {
     fn parse(&self, s: &str, ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let format = self.id();
         let layout = "must be scrypt:<N>:<r>:<p>$<salt>$<128 hex>";
-        let fields: Vec<&str> = s
-            .strip_prefix("scrypt:")
-            .map(|r| r.split('$').collect())
-            .unwrap_or_default();
-        let [method_args, salt, digest] = fields[..] else {
+        let Some([method_args, salt, digest]) =
+            s.strip_prefix("scrypt:").and_then(|r| split_n(r, b'$'))
+        else {
             return Err(HashError::malformed(format, "layout", layout));
         };
-        let args: Vec<&str> = method_args.split(':').collect();
-        let [n, r, p] = args[..] else {
+        let Some([n, r, p]) = split_n(method_args, b':') else {
             return Err(HashError::malformed(format, "method", layout));
         };
         let cost = (
@@ -390,8 +398,8 @@ impl Scheme for WerkzeugScrypt {
                 "must be 128 lowercase hex characters (dkLen 64)",
             ));
         }
-        let digest = hex::decode(digest).map_err(|e| HashError::malformed(format, "hash", e))?;
         let params = scrypt_params(format, ["N", "r", "p"], cost, ctx)?;
+        let digest = hex_decode(digest).map_err(|e| HashError::malformed(format, "hash", e))?;
         Ok(Box::new(ScryptHash {
             format,
             layout: Layout::Werkzeug,
@@ -620,6 +628,12 @@ impl Scheme for ScryptFirebase {
         Some(vec![Lead::FirstByte(is_std_b64_byte)])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
+        // Both layouts need a first field of base64 characters: most strings that reach
+        // here (Django's `pbkdf2_sha256$`, Werkzeug's `scrypt:`) fail that within a few
+        // bytes, before the whole string is split.
+        if !s.bytes().take_while(|&c| c != b'$').all(is_std_b64_byte) {
+            return None;
+        }
         // At most 7 fields, as `splitn(7, '$')` gives, without collecting them.
         let mut fields = [""; 7];
         let mut n = 0;

@@ -61,6 +61,34 @@ pub fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Exactly `N` fields of `s` split at the ASCII `sep`, or `None` for any other count.
+pub fn split_n<const N: usize>(s: &str, sep: u8) -> Option<[&str; N]> {
+    let mut fields = [""; N];
+    let mut found = 0;
+    for field in split_ascii(s, sep) {
+        *fields.get_mut(found)? = field;
+        found += 1;
+    }
+    (found == N).then_some(fields)
+}
+
+/// Append the decimal digits of `n` (renders run once per record of a migration, so
+/// without the formatting machinery).
+pub fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).expect("digits are ASCII"));
+}
+
 /// At most `n` characters of `s`, for error messages (never echo a whole field).
 pub fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -108,6 +136,21 @@ mod tests {
             let ours: Vec<&str> = split_ascii(s, b'$').collect();
             let std: Vec<&str> = s.split('$').collect();
             assert_eq!(ours, std, "{s:?}");
+        }
+    }
+    #[test]
+    fn split_n_counts_exactly() {
+        assert_eq!(split_n::<3>("a$b$c", b'$'), Some(["a", "b", "c"]));
+        assert_eq!(split_n::<3>("a$b", b'$'), None);
+        assert_eq!(split_n::<3>("a$b$c$d", b'$'), None);
+        assert_eq!(split_n::<1>("", b'$'), Some([""]));
+    }
+    #[test]
+    fn push_decimal_is_display() {
+        for n in [0, 7, 10, 390000, u32::MAX as u64, u64::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
         }
     }
     #[test]

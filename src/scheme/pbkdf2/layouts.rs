@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::{Layout, Pbkdf2Value, Prf};
 use crate::encoding::{self, DecodeError};
-use crate::scheme::util::{parse_decimal, split_ascii, truncate};
+use crate::scheme::util::{parse_decimal, push_decimal, split_ascii, truncate};
 use crate::scheme::{Claim, HashError, Lead, ParseContext, Reason};
 
 const DJANGO_SHA256: &str = "pbkdf2_sha256$";
@@ -176,21 +176,6 @@ fn start_with_iterations(prefix: &str, iterations: u32, more: usize) -> String {
     push_decimal(&mut out, iterations.into());
     out.push('$');
     out
-}
-
-fn push_decimal(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// A decimal iteration count that fits PBKDF2's 32-bit counter (zero is refused by
