@@ -176,7 +176,12 @@ fn encode_bytes(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut Vec<u8>) {
     // Sized up front and written in place: pushing one by one costs more than encoding.
     let start = out.len();
     out.resize(start + encoded_len(b.len(), pad), b'=');
-    let dst = &mut out[start..];
+    encode_slice(b, alphabet, &mut out[start..]);
+}
+
+/// Write the base64 of `b` into `dst`, which holds exactly its encoded length (any
+/// padding already in place: only the data characters are written).
+fn encode_slice(b: &[u8], alphabet: &[u8; 64], dst: &mut [u8]) {
     let c = |v: u32| alphabet[(v & 0x3f) as usize];
     let mut triples = b.chunks_exact(3);
     let mut quads = dst.chunks_exact_mut(4);
@@ -194,16 +199,22 @@ fn encode_bytes(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut Vec<u8>) {
             let w = u32::from(a) << 16 | u32::from(b) << 8;
             dst[n..n + 3].copy_from_slice(&[c(w >> 18), c(w >> 12), c(w >> 6)]);
         }
-        // Any padding is already there: the space was filled with `=`.
         _ => {}
     }
 }
 
-/// [`encode_bytes`] onto a String.
+/// [`encode_bytes`] onto a String, through a stack buffer so that only the new
+/// characters are checked as UTF-8 (not the whole string each time).
 fn encode_into(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut String) {
-    let mut bytes = std::mem::take(out).into_bytes();
-    encode_bytes(b, alphabet, pad, &mut bytes);
-    *out = String::from_utf8(bytes).expect("the alphabets are ASCII");
+    out.reserve(encoded_len(b.len(), pad));
+    // 48 bytes = 64 characters: whole groups, so padding can only come in the last chunk.
+    let mut buf = [b'='; 64];
+    for chunk in b.chunks(48) {
+        let text = &mut buf[..encoded_len(chunk.len(), pad)];
+        text.fill(b'=');
+        encode_slice(chunk, alphabet, text);
+        out.push_str(std::str::from_utf8(text).expect("the alphabets are ASCII"));
+    }
 }
 
 fn encode(b: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
@@ -546,6 +557,20 @@ mod tests {
                     .collect::<Vec<u8>>())
             };
             prop_assert_eq!(hex_decode(&s), reference);
+        }
+        #[test]
+        fn encode_into_appends_encode(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            // The chunked, appending encoders against the one-shot ones.
+            let cases: [(fn(&[u8], &mut String), fn(&[u8]) -> String); 3] = [
+                (std_encode_into, std_encode),
+                (std_nopad_encode_into, std_nopad_encode),
+                (ab64_encode_into, ab64_encode),
+            ];
+            for (into, whole) in cases {
+                let mut s = String::from("x$");
+                into(&b, &mut s);
+                prop_assert_eq!(s, format!("x${}", whole(&b)));
+            }
         }
         #[test]
         fn hex_encode_long_input(b in proptest::collection::vec(any::<u8>(), 60..200)) {
