@@ -117,7 +117,8 @@ fn decode_bits(chars: &[u8], reverse: &Reverse, out: &mut [u8]) -> Option<(usize
             reverse[usize::from(q[2])],
             reverse[usize::from(q[3])],
         ];
-        if v.contains(&INVALID) {
+        // Valid values are below 64, `INVALID` is not: one test for all four.
+        if (v[0] | v[1] | v[2] | v[3]) & 0xc0 != 0 {
             return None;
         }
         let w =
@@ -324,15 +325,11 @@ pub const HASH64_ALPHABET: &[u8; 64] =
 
 /// Value 0..63 of one crypt hash64 character.
 pub fn hash64_value(c: u8) -> Option<u32> {
-    match c {
-        b'.' => Some(0),
-        b'/' => Some(1),
-        b'0'..=b'9' => Some((c - b'0') as u32 + 2),
-        b'A'..=b'Z' => Some((c - b'A') as u32 + 12),
-        b'a'..=b'z' => Some((c - b'a') as u32 + 38),
-        _ => None,
-    }
+    let v = HASH64_REVERSE[usize::from(c)];
+    (v != INVALID).then_some(u32::from(v))
 }
+
+static HASH64_REVERSE: Reverse = reverse(HASH64_ALPHABET);
 
 /// True when every byte of `s` is a hash64 character.
 pub fn is_hash64(s: &str) -> bool {
@@ -370,20 +367,26 @@ pub fn hash64_encode(bytes: &[u8]) -> String {
 
 /// [`hash64_encode`], appended to `out`.
 pub fn hash64_encode_into(bytes: &[u8], out: &mut String) {
-    // Bytes, not chars: this runs once per phpass record of a migration.
-    let mut buf = std::mem::take(out).into_bytes();
-    buf.reserve(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let mut v = 0u32;
-        for (i, b) in chunk.iter().enumerate() {
-            v |= u32::from(*b) << (8 * i);
+    // Bytes, not chars, through a stack buffer so that only the new characters are
+    // checked as UTF-8: this runs once per phpass record of a migration.
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    let mut buf = [0u8; 64];
+    // 48 bytes = 16 whole groups = 64 characters; only the last chunk has a short group.
+    for chunk in bytes.chunks(48) {
+        let mut n = 0;
+        for group in chunk.chunks(3) {
+            let mut v = 0u32;
+            for (i, b) in group.iter().enumerate() {
+                v |= u32::from(*b) << (8 * i);
+            }
+            for c in &mut buf[n..=n + group.len()] {
+                *c = HASH64_ALPHABET[(v & 0x3f) as usize];
+                v >>= 6;
+            }
+            n += group.len() + 1;
         }
-        for _ in 0..=chunk.len() {
-            buf.push(HASH64_ALPHABET[(v & 0x3f) as usize]);
-            v >>= 6;
-        }
+        out.push_str(std::str::from_utf8(&buf[..n]).expect("the hash64 alphabet is ASCII"));
     }
-    *out = String::from_utf8(buf).expect("the hash64 alphabet is ASCII");
 }
 
 /// Inverse of [`hash64_encode`]. Refuses a length of 1 mod 4 and set padding bits.
@@ -415,19 +418,38 @@ fn hash64_decode_fast(s: &[u8]) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    for chunk in s.chunks(4) {
-        let mut v = 0u32;
-        for (i, &b) in chunk.iter().enumerate() {
-            v |= hash64_value(b)? << (6 * i);
+    // Exactly the decoded length: 3 bytes a group, one less than the characters of a tail.
+    let mut out = vec![0u8; s.len() * 3 / 4];
+    let value = |c: u8| HASH64_REVERSE[usize::from(c)];
+    // Valid values are below 64, `INVALID` is not: one test for the whole string.
+    let mut seen = 0u8;
+    let mut groups = s.chunks_exact(4);
+    let mut bytes = out.chunks_exact_mut(3);
+    for (g, o) in (&mut groups).zip(&mut bytes) {
+        let v = [value(g[0]), value(g[1]), value(g[2]), value(g[3])];
+        seen |= v[0] | v[1] | v[2] | v[3];
+        let w =
+            u32::from(v[0]) | u32::from(v[1]) << 6 | u32::from(v[2]) << 12 | u32::from(v[3]) << 18;
+        o.copy_from_slice(&w.to_le_bytes()[..3]);
+    }
+    let tail = groups.remainder();
+    if !tail.is_empty() {
+        let mut w = 0u32;
+        for (i, &c) in tail.iter().enumerate() {
+            let v = value(c);
+            seen |= v;
+            w |= u32::from(v & 0x3f) << (6 * i);
         }
-        let nbytes = chunk.len() - 1;
-        if v >> (8 * nbytes) != 0 {
+        let nbytes = tail.len() - 1;
+        // Set bits past the last byte: padding bits, refused.
+        if w >> (8 * nbytes) != 0 {
             return None;
         }
-        out.extend_from_slice(&v.to_le_bytes()[..nbytes]);
+        bytes
+            .into_remainder()
+            .copy_from_slice(&w.to_le_bytes()[..nbytes]);
     }
-    Some(out)
+    (seen & 0xc0 == 0).then_some(out)
 }
 
 const fn hex_value(c: u8) -> Option<u8> {
@@ -571,6 +593,32 @@ mod tests {
                 into(&b, &mut s);
                 prop_assert_eq!(s, format!("x${}", whole(&b)));
             }
+        }
+        #[test]
+        fn hash64_fast_path_agrees(s in "[./0-9A-Za-z!]{0,22}") {
+            // The table decoder against one group at a time through hash64_decode_int.
+            let reference = (s.len() % 4 != 1)
+                .then(|| {
+                    let mut out = Vec::new();
+                    for chunk in s.as_bytes().chunks(4) {
+                        let v = hash64_decode_int(std::str::from_utf8(chunk).unwrap()).ok()?;
+                        let nbytes = chunk.len() - 1;
+                        if v >> (8 * nbytes) != 0 {
+                            return None;
+                        }
+                        out.extend((0..nbytes).map(|i| (v >> (8 * i)) as u8));
+                    }
+                    Some(out)
+                })
+                .flatten();
+            prop_assert_eq!(hash64_decode_fast(s.as_bytes()), reference);
+        }
+        #[test]
+        fn hash64_encode_long_input(b in proptest::collection::vec(any::<u8>(), 0..160)) {
+            let mut s = String::from("x");
+            hash64_encode_into(&b, &mut s);
+            prop_assert_eq!(&s[1..], hash64_encode(&b));
+            prop_assert_eq!(hash64_decode(&s[1..]).unwrap(), b);
         }
         #[test]
         fn hex_encode_long_input(b in proptest::collection::vec(any::<u8>(), 60..200)) {

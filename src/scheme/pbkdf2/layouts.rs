@@ -266,8 +266,8 @@ fn render_django(prefix: &str, v: &Pbkdf2Value) -> String {
 /// passlib's MCF form and the PHC form share `$pbkdf2…$`: MCF iff the params field is
 /// not `key=value` (RustCrypto `pbkdf2/src/mcf.rs` draws the same line).
 fn passlib_claim(s: &str, prefix: &str) -> Option<Claim> {
-    let params = s.strip_prefix(prefix)?.split('$').next()?;
-    (!params.contains('=')).then_some(Claim::Certain)
+    let params = split_ascii(s.strip_prefix(prefix)?, b'$').next()?;
+    (!params.as_bytes().contains(&b'=')).then_some(Claim::Certain)
 }
 
 fn parse_passlib(
