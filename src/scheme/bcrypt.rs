@@ -11,7 +11,8 @@ use super::{
     ParsedHash, Scheme,
 };
 use crate::encoding::{
-    bcrypt64_decode, bcrypt64_decode_array, bcrypt64_encode_bytes, is_bcrypt64_char,
+    bcrypt64_decode, bcrypt64_decode_array, bcrypt64_encode_bytes, bcrypt64_encode_slice,
+    is_bcrypt64_char,
 };
 
 /// Plain bcrypt of the password.
@@ -205,14 +206,34 @@ impl BcryptHash {
 
     /// The canonical string: `$2b$12$<salt22><digest31>`, padding bits zero.
     pub fn encode(&self) -> String {
-        // Built by hand: this runs once per bcrypt record of a migration.
-        let mut out = Vec::with_capacity(60);
-        out.extend_from_slice(b"$2");
-        out.extend_from_slice(self.variant.minor().as_bytes());
-        match u8::try_from(self.cost) {
-            Ok(c) if c < 100 => out.extend_from_slice(&[b'$', b'0' + c / 10, b'0' + c % 10, b'$']),
-            _ => out.extend_from_slice(format!("${:02}$", self.cost).as_bytes()),
+        // Built by hand on the stack, one allocation: this runs once per bcrypt record
+        // of a migration.
+        let mut out = [0u8; 60];
+        out[..2].copy_from_slice(b"$2");
+        let mut n = 2;
+        if let Some(minor) = self.variant.minor().bytes().next() {
+            out[n] = minor;
+            n += 1;
         }
+        let cost = match u8::try_from(self.cost) {
+            Ok(c) if c < 100 => [b'0' + c / 10, b'0' + c % 10],
+            // Parsing admits two digits only; a value built by hand may have more.
+            _ => return self.encode_wide_cost(),
+        };
+        out[n..n + 4].copy_from_slice(&[b'$', cost[0], cost[1], b'$']);
+        n += 4;
+        let (salt, digest) = out[n..].split_at_mut(SALT_CHARS);
+        bcrypt64_encode_slice(&self.salt, salt);
+        bcrypt64_encode_slice(&self.digest, &mut digest[..DIGEST_CHARS]);
+        String::from(
+            std::str::from_utf8(&out[..n + SALT_CHARS + DIGEST_CHARS])
+                .expect("bcrypt strings are ASCII"),
+        )
+    }
+
+    /// [`BcryptHash::encode`] for a cost of three digits or more (never parsed).
+    fn encode_wide_cost(&self) -> String {
+        let mut out = format!("$2{}${:02}$", self.variant.minor(), self.cost).into_bytes();
         bcrypt64_encode_bytes(&self.salt, &mut out);
         bcrypt64_encode_bytes(&self.digest, &mut out);
         String::from_utf8(out).expect("bcrypt strings are ASCII")
