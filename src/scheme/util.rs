@@ -31,13 +31,16 @@ pub fn parse_decimal(format: &str, field: &str, s: &str) -> Result<u64, super::H
             format!("must not have leading zeros, found {:?}", truncate(s, 24)),
         ));
     }
-    s.parse::<u64>().map_err(|_| {
-        super::HashError::malformed(
-            format,
-            field,
-            format!("is out of range: {}", truncate(s, 24)),
-        )
-    })
+    // All digits from here: accumulate by hand (`str::parse` re-checks every byte).
+    s.bytes()
+        .try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+        .ok_or_else(|| {
+            super::HashError::malformed(
+                format,
+                field,
+                format!("is out of range: {}", truncate(s, 24)),
+            )
+        })
 }
 
 /// `s.split(sep)` for an ASCII separator, searching bytes with `memchr`: on the fields
@@ -132,7 +135,19 @@ mod tests {
     }
     #[test]
     fn split_ascii_is_split() {
-        for s in ["", "$", "$$", "a$b", "$a$b$", "é$ü$$x", "no separator"] {
+        for s in [
+            "",
+            "$",
+            "$$",
+            "a$b",
+            "$a$b$",
+            "é$ü$$x",
+            "no separator",
+            "0123456789abcdef$",
+            "0123456789abcdef0$x",
+            "0123456789abcde$0123456789abcdef0123456789$$",
+            "0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
             let ours: Vec<&str> = split_ascii(s, b'$').collect();
             let std: Vec<&str> = s.split('$').collect();
             assert_eq!(ours, std, "{s:?}");
@@ -161,5 +176,15 @@ mod tests {
         assert!(parse_decimal("f", "i", "").is_err());
         assert!(parse_decimal("f", "i", "99999999999999999999999").is_err());
         assert_eq!(parse_decimal("f", "i", "0").unwrap(), 0);
+        assert_eq!(
+            parse_decimal("f", "i", "18446744073709551615").unwrap(),
+            u64::MAX
+        );
+        assert_eq!(
+            parse_decimal("f", "i", "18446744073709551616")
+                .unwrap_err()
+                .message,
+            "f: i is out of range: 18446744073709551616"
+        );
     }
 }
