@@ -103,7 +103,7 @@ fn parse_phc(
         HashError::malformed(
             "argon2",
             "variant",
-            format!(
+            format_args!(
                 "must be argon2i, argon2d or argon2id, found {:?}",
                 truncate(fields[0], 12)
             ),
@@ -113,7 +113,7 @@ fn parse_phc(
         return Err(HashError::malformed(
             format,
             "variant",
-            format!("is {}, not {}", variant.name(), want.name()),
+            format_args!("is {}, not {}", variant.name(), want.name()),
         ));
     }
     let has_version = n_fields > 1 && fields[1].starts_with("v=");
@@ -122,7 +122,7 @@ fn parse_phc(
         return Err(HashError::malformed(
             format,
             "layout",
-            format!("{layout} ({} $-separated fields)", n_fields + 1),
+            format_args!("{layout} ({} $-separated fields)", n_fields + 1),
         ));
     }
     let version = if has_version {
@@ -133,7 +133,7 @@ fn parse_phc(
                 return Err(HashError::malformed(
                     format,
                     "v",
-                    format!("must be 16 or 19, found {v}"),
+                    format_args!("must be 16 or 19, found {v}"),
                 ))
             }
         }
@@ -156,7 +156,7 @@ fn parse_phc(
         return Err(HashError::malformed(
             format,
             "salt",
-            format!(
+            format_args!(
                 "must be at least {} bytes, found {}",
                 argon2::MIN_SALT_LEN,
                 salt.len()
@@ -168,7 +168,7 @@ fn parse_phc(
         return Err(HashError::malformed(
             format,
             "hash",
-            format!(
+            format_args!(
                 "must be at least {} bytes, found {}",
                 argon2::Params::MIN_OUTPUT_LEN,
                 digest.len()
@@ -220,7 +220,7 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
                 HashError::malformed(
                     format,
                     "parameters",
-                    format!(
+                    format_args!(
                         "must start m=..,t=..,p=.. in that order ({name} missing or misplaced)"
                     ),
                 )
@@ -230,7 +230,7 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
             HashError::malformed(
                 format,
                 name,
-                format!("must be at most {}, found {v}", u32::MAX),
+                format_args!("must be at most {}, found {v}", u32::MAX),
             )
         })
     };
@@ -242,14 +242,14 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
         return Err(HashError::malformed(
             format,
             "p",
-            format!("must be 1..={}, found {p}", argon2::Params::MAX_P_COST),
+            format_args!("must be 1..={}, found {p}", argon2::Params::MAX_P_COST),
         ));
     }
     if (m as u64) < 8 * p as u64 {
         return Err(HashError::malformed(
             format,
             "m",
-            format!("must be at least 8*p = {} KiB, found {m}", 8 * p as u64),
+            format_args!("must be at least 8*p = {} KiB, found {m}", 8 * p as u64),
         ));
     }
     let (mut keyid, mut data) = (None, None);
@@ -271,7 +271,7 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
                 return Err(HashError::malformed(
                     format,
                     "parameters",
-                    format!(
+                    format_args!(
                         "{:?} is unknown, repeated or misplaced (expected m,t,p[,keyid][,data])",
                         truncate(key, 12)
                     ),
@@ -293,8 +293,9 @@ fn decode_b64(format: &str, field: &str, s: &str) -> Result<Vec<u8>, HashError> 
     if s.is_empty() {
         return Err(HashError::malformed(format, field, "is empty"));
     }
-    std_nopad_decode(s)
-        .map_err(|e| HashError::malformed(format, field, format!("is not unpadded base64: {e}")))
+    std_nopad_decode(s).map_err(|e| {
+        HashError::malformed(format, field, format_args!("is not unpadded base64: {e}"))
+    })
 }
 
 /// A validated PHC argon2 hash.
@@ -491,7 +492,7 @@ fn parse_wrapped(
             HashError::malformed(
                 format,
                 "layout",
-                format!("must be {prefix} followed by a $argon2 PHC string"),
+                format_args!("must be {prefix} followed by a $argon2 PHC string"),
             )
         })?;
     let phc = parse_phc(format, inner, None, dialect, ctx)?;

@@ -72,7 +72,7 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
                     return Err(HashError::malformed(
                         format,
                         "minor version",
-                        format!(
+                        format_args!(
                             "must be 2a, 2b, 2x, 2y or 2, found 2{}",
                             char::from(*other).escape_default()
                         ),
@@ -100,7 +100,7 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
         return Err(HashError::malformed(
             format,
             "cost",
-            format!("{COST_RULE}, found {cost:02}"),
+            format_args!("{COST_RULE}, found {cost:02}"),
         ));
     }
 
@@ -139,7 +139,7 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
         return Err(HashError::malformed(
             format,
             "salt and digest",
-            format!(
+            format_args!(
                 "must be {SALT_CHARS} + {DIGEST_CHARS} bcrypt64 characters, found {}",
                 salt_digest.len()
             ),
@@ -176,7 +176,7 @@ fn decode_field<const N: usize>(
     warnings: &mut Vec<String>,
 ) -> Result<[u8; N], HashError> {
     let bytes = bcrypt64_decode(text, false)
-        .map_err(|e| HashError::malformed(format, field, format!("is not bcrypt64: {e}")))?;
+        .map_err(|e| HashError::malformed(format, field, format_args!("is not bcrypt64: {e}")))?;
     if bcrypt64_decode(text, true).is_err() {
         warnings.push(padding_warning(format, field));
     }

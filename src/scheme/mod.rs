@@ -513,7 +513,7 @@ pub fn parse_inner(
         return Err(HashError::malformed(
             container,
             "inner hash",
-            format!("is {}, which {container} cannot wrap", id.format),
+            format_args!("is {}, which {container} cannot wrap", id.format),
         ));
     }
     scheme.parse(inner, ctx)

@@ -89,7 +89,7 @@ fn positive_u32(format: &str, name: &str, v: u64) -> Result<u32, HashError> {
         _ => Err(HashError::malformed(
             format,
             name,
-            format!("must be 1..={}, found {v}", u32::MAX),
+            format_args!("must be 1..={}, found {v}", u32::MAX),
         )),
     }
 }
@@ -101,7 +101,7 @@ fn log2_of_n(format: &str, name: &str, s: &str) -> Result<u64, HashError> {
         return Err(HashError::malformed(
             format,
             name,
-            format!("must be a power of two greater than 1, found {n}"),
+            format_args!("must be a power of two greater than 1, found {n}"),
         ));
     }
     Ok(n.trailing_zeros() as u64)
@@ -258,7 +258,7 @@ impl Scheme for ScryptPhc {
                     HashError::malformed(
                         format,
                         "parameters",
-                        format!(
+                        format_args!(
                             "must be ln=..,r=..,p=.. in that order ({name} missing or misplaced)"
                         ),
                     )
@@ -274,16 +274,16 @@ impl Scheme for ScryptPhc {
             ));
         }
         let salt = std_nopad_decode(salt).map_err(|e| {
-            HashError::malformed(format, "salt", format!("is not unpadded base64: {e}"))
+            HashError::malformed(format, "salt", format_args!("is not unpadded base64: {e}"))
         })?;
         let digest = std_nopad_decode(digest).map_err(|e| {
-            HashError::malformed(format, "hash", format!("is not unpadded base64: {e}"))
+            HashError::malformed(format, "hash", format_args!("is not unpadded base64: {e}"))
         })?;
         if !PHC_DIGEST_LEN.contains(&digest.len()) {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!("must be 10..=64 bytes, found {}", digest.len()),
+                format_args!("must be 10..=64 bytes, found {}", digest.len()),
             ));
         }
         let params = scrypt_params(format, ["ln", "r", "p"], cost, ctx)?;
@@ -333,14 +333,14 @@ impl Scheme for ScryptMcf7 {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!(
+                format_args!(
                     "must be {MCF7_DIGEST_CHARS} characters, found {}",
                     digest.len()
                 ),
             ));
         }
         let digest = hash64_decode(digest).map_err(|e| {
-            HashError::malformed(format, "hash", format!("is not crypt base64: {e}"))
+            HashError::malformed(format, "hash", format_args!("is not crypt base64: {e}"))
         })?;
         let params = scrypt_params(format, ["N", "r", "p"], (log_n, r, p), ctx)?;
         Ok(Box::new(ScryptHash {
@@ -451,13 +451,13 @@ impl Scheme for DjangoScrypt {
             return Err(HashError::malformed(format, "salt", "is empty"));
         }
         let digest = std_decode(digest).map_err(|e| {
-            HashError::malformed(format, "hash", format!("is not padded base64: {e}"))
+            HashError::malformed(format, "hash", format_args!("is not padded base64: {e}"))
         })?;
         if digest.len() != WIDE_DIGEST_LEN {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!("must be {WIDE_DIGEST_LEN} bytes, found {}", digest.len()),
+                format_args!("must be {WIDE_DIGEST_LEN} bytes, found {}", digest.len()),
             ));
         }
         let params = scrypt_params(format, ["N", "r", "p"], cost, ctx)?;
@@ -514,7 +514,7 @@ impl Scheme for SpringScrypt {
                 HashError::malformed(
                     format,
                     "parameters",
-                    format!(
+                    format_args!(
                         "must be lowercase hex without leading zeros, found {:?}",
                         truncate(packed, 12)
                     ),
@@ -522,10 +522,10 @@ impl Scheme for SpringScrypt {
             })?;
         let cost = ((packed >> 16) & 0xffff, (packed >> 8) & 0xff, packed & 0xff);
         let salt = std_decode(salt).map_err(|e| {
-            HashError::malformed(format, "salt", format!("is not padded base64: {e}"))
+            HashError::malformed(format, "salt", format_args!("is not padded base64: {e}"))
         })?;
         let digest = std_decode(key).map_err(|e| {
-            HashError::malformed(format, "key", format!("is not padded base64: {e}"))
+            HashError::malformed(format, "key", format_args!("is not padded base64: {e}"))
         })?;
         if digest.is_empty() {
             return Err(HashError::malformed(format, "key", "is empty"));
@@ -683,12 +683,12 @@ impl Scheme for ScryptFirebase {
             return Err(HashError::malformed(
                 format,
                 "layout",
-                format!("must be {layout}"),
+                format_args!("must be {layout}"),
             ));
         };
         let decode = |field: &str, s: &str, may_be_empty: bool| {
             let bytes = std_decode(s).map_err(|e| {
-                HashError::malformed(format, field, format!("is not padded base64: {e}"))
+                HashError::malformed(format, field, format_args!("is not padded base64: {e}"))
             })?;
             if bytes.is_empty() && !may_be_empty {
                 return Err(HashError::malformed(format, field, "is empty"));
@@ -703,7 +703,7 @@ impl Scheme for ScryptFirebase {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!(
+                format_args!(
                     "must be as long as the signer key it encrypts ({} bytes), found {}",
                     signer_key.len(),
                     hash.len()

@@ -21,24 +21,26 @@ pub fn parse_decimal(format: &str, field: &str, s: &str) -> Result<u64, super::H
         return Err(super::HashError::malformed(
             format,
             field,
-            format!("must be a decimal number, found {:?}", truncate(s, 24)),
+            format_args!("must be a decimal number, found {:?}", truncate(s, 24)),
         ));
     }
     if s.len() > 1 && s.starts_with('0') {
         return Err(super::HashError::malformed(
             format,
             field,
-            format!("must not have leading zeros, found {:?}", truncate(s, 24)),
+            format_args!("must not have leading zeros, found {:?}", truncate(s, 24)),
         ));
     }
     // All digits from here: accumulate by hand (`str::parse` re-checks every byte).
     s.bytes()
-        .try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+        .try_fold(0u64, |n, d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
         .ok_or_else(|| {
             super::HashError::malformed(
                 format,
                 field,
-                format!("is out of range: {}", truncate(s, 24)),
+                format_args!("is out of range: {}", truncate(s, 24)),
             )
         })
 }

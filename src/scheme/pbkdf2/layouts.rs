@@ -137,7 +137,7 @@ impl Layout {
 
 fn strip<'a>(format: &str, s: &'a str, prefix: &str) -> Result<&'a str, HashError> {
     s.strip_prefix(prefix)
-        .ok_or_else(|| HashError::malformed(format, "prefix", format!("must be {prefix:?}")))
+        .ok_or_else(|| HashError::malformed(format, "prefix", format_args!("must be {prefix:?}")))
 }
 
 /// Split `s` into exactly `N` fields; `shape` shows the expected layout in the error
@@ -163,7 +163,7 @@ fn split_exact<'a, const N: usize>(
         Err(HashError::malformed(
             format,
             "layout",
-            format!("must be {shape} ({N} fields after the prefix, found {found})"),
+            format_args!("must be {shape} ({N} fields after the prefix, found {found})"),
         ))
     }
 }
@@ -183,7 +183,7 @@ fn start_with_iterations(prefix: &str, iterations: u32, more: usize) -> String {
 fn iterations(format: &str, field: &str, s: &str) -> Result<u32, HashError> {
     let n = parse_decimal(format, field, s)?;
     u32::try_from(n)
-        .map_err(|_| HashError::malformed(format, field, format!("{n} exceeds 4294967295")))
+        .map_err(|_| HashError::malformed(format, field, format_args!("{n} exceeds 4294967295")))
 }
 
 fn decoded(
@@ -192,7 +192,7 @@ fn decoded(
     dialect: &str,
     result: Result<Vec<u8>, DecodeError>,
 ) -> Result<Vec<u8>, HashError> {
-    result.map_err(|e| HashError::malformed(format, field, format!("is not {dialect}: {e}")))
+    result.map_err(|e| HashError::malformed(format, field, format_args!("is not {dialect}: {e}")))
 }
 
 fn std_b64(format: &str, field: &str, s: &str) -> Result<Vec<u8>, HashError> {
@@ -215,7 +215,7 @@ fn exact_len(format: &str, field: &str, bytes: &[u8], want: usize) -> Result<(),
         Err(HashError::malformed(
             format,
             field,
-            format!("must decode to {want} bytes, found {}", bytes.len()),
+            format_args!("must decode to {want} bytes, found {}", bytes.len()),
         ))
     }
 }
@@ -345,7 +345,7 @@ fn parse_phc(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, H
             return Err(HashError::malformed(
                 format,
                 "algorithm",
-                format!(
+                format_args!(
                     "must be pbkdf2[-sha256|-sha512], found {:?}",
                     truncate(other, 24)
                 ),
@@ -369,7 +369,7 @@ fn parse_phc(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, H
         return Err(HashError::malformed(
             format,
             "l",
-            format!("says {l} bytes but the hash decodes to {}", dk.len()),
+            format_args!("says {l} bytes but the hash decodes to {}", dk.len()),
         ));
     }
     Pbkdf2Value::new(format, ctx, prf, iterations, salt, dk)
@@ -455,7 +455,7 @@ fn parse_werkzeug(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Val
         return Err(HashError::malformed(
             format,
             "hash name",
-            format!("is not a hashlib name: {:?}", truncate(&name, 24)),
+            format_args!("is not a hashlib name: {:?}", truncate(&name, 24)),
         ));
     };
     let Some(iter) = iter else {
@@ -474,7 +474,7 @@ fn parse_werkzeug(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Val
         return Err(HashError::malformed(
             format,
             "hash",
-            format!("must be lower-case hex, found {c:?}"),
+            format_args!("must be lower-case hex, found {c:?}"),
         ));
     }
     let dk = hex(format, "hash", hash)?;
@@ -612,21 +612,21 @@ fn parse_aspnet_v3(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Va
         return Err(HashError::malformed(
             format,
             "iterations",
-            format!("{iterations} exceeds 2147483647"),
+            format_args!("{iterations} exceeds 2147483647"),
         ));
     }
     if salt_len < ASPNET_V3_MIN_LEN {
         return Err(HashError::malformed(
             format,
             "salt length",
-            format!("{salt_len} is below the 16 bytes ASP.NET requires"),
+            format_args!("{salt_len} is below the 16 bytes ASP.NET requires"),
         ));
     }
     let Some((salt, dk)) = body.split_at_checked(salt_len) else {
         return Err(HashError::malformed(
             format,
             "salt length",
-            format!(
+            format_args!(
                 "{salt_len} exceeds the {} bytes after the header",
                 body.len()
             ),
@@ -636,7 +636,7 @@ fn parse_aspnet_v3(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Va
         return Err(HashError::malformed(
             format,
             "subkey",
-            format!("is {} bytes, below the 16 ASP.NET requires", dk.len()),
+            format_args!("is {} bytes, below the 16 ASP.NET requires", dk.len()),
         ));
     }
     // The subkey is "the rest of the payload", so bytes appended after it are read as a
@@ -646,7 +646,7 @@ fn parse_aspnet_v3(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Va
         return Err(HashError::malformed(
             format,
             "subkey",
-            format!(
+            format_args!(
                 "is {} bytes, not a whole number of 32-bit words (data after the subkey?)",
                 dk.len()
             ),
@@ -690,7 +690,7 @@ fn parse_colon(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value,
         return Err(HashError::malformed(
             format,
             "algorithm",
-            format!(
+            format_args!(
                 "must be sha1, sha256 or sha512, found {:?}",
                 truncate(alg, 24)
             ),
@@ -789,7 +789,7 @@ fn parse_clerk_sha1(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2V
             return Err(HashError::malformed(
                 format,
                 "layout",
-                format!(
+                format_args!(
                     "must be pbkdf2_sha1$<iterations>$<salt>$<hex hash>[$<key length>] \
                      (3 or 4 fields after the prefix, found {})",
                     fields.len()
@@ -808,7 +808,7 @@ fn parse_clerk_sha1(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2V
             return Err(HashError::malformed(
                 format,
                 "key length",
-                format!("is {n} but the hash is {} bytes", dk.len()),
+                format_args!("is {n} but the hash is {} bytes", dk.len()),
             ));
         }
     }
