@@ -589,7 +589,9 @@ mod tests {
         #[test]
         fn encode_into_appends_encode(b in proptest::collection::vec(any::<u8>(), 0..200)) {
             // The chunked, appending encoders against the one-shot ones.
-            let cases: [(fn(&[u8], &mut String), fn(&[u8]) -> String); 3] = [
+            type Append = fn(&[u8], &mut String);
+            type Whole = fn(&[u8]) -> String;
+            let cases: [(Append, Whole); 3] = [
                 (std_encode_into, std_encode),
                 (std_nopad_encode_into, std_nopad_encode),
                 (ab64_encode_into, ab64_encode),
