@@ -108,45 +108,42 @@ fn decode_bits(chars: &[u8], reverse: &Reverse, out: &mut [u8]) -> Option<(usize
     if chars.len() % 4 == 1 {
         return None;
     }
-    let mut n = 0;
+    let n = chars.len() * 3 / 4;
+    let out = &mut out[..n];
+    let value = |c: u8| reverse[usize::from(c)];
+    // Valid values are below 64, `INVALID` is not: one test for the whole field.
+    let mut seen = 0u8;
     let mut quads = chars.chunks_exact(4);
-    for q in &mut quads {
-        let v = [
-            reverse[usize::from(q[0])],
-            reverse[usize::from(q[1])],
-            reverse[usize::from(q[2])],
-            reverse[usize::from(q[3])],
-        ];
-        if v.contains(&INVALID) {
-            return None;
-        }
+    let mut triples = out.chunks_exact_mut(3);
+    for (q, t) in (&mut quads).zip(&mut triples) {
+        let v = [value(q[0]), value(q[1]), value(q[2]), value(q[3])];
+        seen |= v[0] | v[1] | v[2] | v[3];
         let w =
             u32::from(v[0]) << 18 | u32::from(v[1]) << 12 | u32::from(v[2]) << 6 | u32::from(v[3]);
-        out[n..n + 3].copy_from_slice(&w.to_be_bytes()[1..]);
-        n += 3;
+        t.copy_from_slice(&w.to_be_bytes()[1..]);
     }
     let tail = quads.remainder();
     let mut w = 0u32;
     for &c in tail {
-        let x = reverse[usize::from(c)];
-        if x == INVALID {
-            return None;
-        }
-        w = w << 6 | u32::from(x);
+        let x = value(c);
+        seen |= x;
+        w = w << 6 | u32::from(x & 0x3f);
     }
-    let extra_bits = match tail.len() {
-        0 => return Some((n, false)),
-        2 => {
-            out[n] = (w >> 4) as u8;
-            n += 1;
+    if seen & 0xc0 != 0 {
+        return None;
+    }
+    let extra_bits = match *triples.into_remainder() {
+        [] => 0,
+        [ref mut a] => {
+            *a = (w >> 4) as u8;
             w & 0xf
         }
-        _ => {
-            out[n] = (w >> 10) as u8;
-            out[n + 1] = (w >> 2) as u8;
-            n += 2;
+        [ref mut a, ref mut b] => {
+            *a = (w >> 10) as u8;
+            *b = (w >> 2) as u8;
             w & 0x3
         }
+        _ => unreachable!("chunks_exact_mut(3) leaves at most 2"),
     };
     Some((n, extra_bits != 0))
 }
@@ -176,7 +173,12 @@ fn encode_bytes(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut Vec<u8>) {
     // Sized up front and written in place: pushing one by one costs more than encoding.
     let start = out.len();
     out.resize(start + encoded_len(b.len(), pad), b'=');
-    let dst = &mut out[start..];
+    encode_slice(b, alphabet, &mut out[start..]);
+}
+
+/// Write the base64 of `b` into `dst`, which holds exactly its encoded length (any
+/// padding already in place: only the data characters are written).
+fn encode_slice(b: &[u8], alphabet: &[u8; 64], dst: &mut [u8]) {
     let c = |v: u32| alphabet[(v & 0x3f) as usize];
     let mut triples = b.chunks_exact(3);
     let mut quads = dst.chunks_exact_mut(4);
@@ -194,16 +196,22 @@ fn encode_bytes(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut Vec<u8>) {
             let w = u32::from(a) << 16 | u32::from(b) << 8;
             dst[n..n + 3].copy_from_slice(&[c(w >> 18), c(w >> 12), c(w >> 6)]);
         }
-        // Any padding is already there: the space was filled with `=`.
         _ => {}
     }
 }
 
-/// [`encode_bytes`] onto a String.
+/// [`encode_bytes`] onto a String, through a stack buffer so that only the new
+/// characters are checked as UTF-8 (not the whole string each time).
 fn encode_into(b: &[u8], alphabet: &[u8; 64], pad: bool, out: &mut String) {
-    let mut bytes = std::mem::take(out).into_bytes();
-    encode_bytes(b, alphabet, pad, &mut bytes);
-    *out = String::from_utf8(bytes).expect("the alphabets are ASCII");
+    out.reserve(encoded_len(b.len(), pad));
+    // 48 bytes = 64 characters: whole groups, so padding can only come in the last chunk.
+    let mut buf = [b'='; 64];
+    for chunk in b.chunks(48) {
+        let text = &mut buf[..encoded_len(chunk.len(), pad)];
+        text.fill(b'=');
+        encode_slice(chunk, alphabet, text);
+        out.push_str(std::str::from_utf8(text).expect("the alphabets are ASCII"));
+    }
 }
 
 fn encode(b: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
@@ -307,21 +315,27 @@ pub fn bcrypt64_encode_bytes(b: &[u8], out: &mut Vec<u8>) {
     encode_bytes(b, BCRYPT_ALPHABET, false, out)
 }
 
+/// [`bcrypt64_encode`] into `dst`, which must be exactly the encoded length.
+pub fn bcrypt64_encode_slice(b: &[u8], dst: &mut [u8]) {
+    assert_eq!(
+        dst.len(),
+        encoded_len(b.len(), false),
+        "bcrypt64 output length"
+    );
+    encode_slice(b, BCRYPT_ALPHABET, dst)
+}
+
 /// The crypt(3) alphabet, in value order.
 pub const HASH64_ALPHABET: &[u8; 64] =
     b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Value 0..63 of one crypt hash64 character.
 pub fn hash64_value(c: u8) -> Option<u32> {
-    match c {
-        b'.' => Some(0),
-        b'/' => Some(1),
-        b'0'..=b'9' => Some((c - b'0') as u32 + 2),
-        b'A'..=b'Z' => Some((c - b'A') as u32 + 12),
-        b'a'..=b'z' => Some((c - b'a') as u32 + 38),
-        _ => None,
-    }
+    let v = HASH64_REVERSE[usize::from(c)];
+    (v != INVALID).then_some(u32::from(v))
 }
+
+static HASH64_REVERSE: Reverse = reverse(HASH64_ALPHABET);
 
 /// True when every byte of `s` is a hash64 character.
 pub fn is_hash64(s: &str) -> bool {
@@ -359,20 +373,26 @@ pub fn hash64_encode(bytes: &[u8]) -> String {
 
 /// [`hash64_encode`], appended to `out`.
 pub fn hash64_encode_into(bytes: &[u8], out: &mut String) {
-    // Bytes, not chars: this runs once per phpass record of a migration.
-    let mut buf = std::mem::take(out).into_bytes();
-    buf.reserve(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let mut v = 0u32;
-        for (i, b) in chunk.iter().enumerate() {
-            v |= u32::from(*b) << (8 * i);
+    // Bytes, not chars, through a stack buffer so that only the new characters are
+    // checked as UTF-8: this runs once per phpass record of a migration.
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    let mut buf = [0u8; 64];
+    // 48 bytes = 16 whole groups = 64 characters; only the last chunk has a short group.
+    for chunk in bytes.chunks(48) {
+        let mut n = 0;
+        for group in chunk.chunks(3) {
+            let mut v = 0u32;
+            for (i, b) in group.iter().enumerate() {
+                v |= u32::from(*b) << (8 * i);
+            }
+            for c in &mut buf[n..=n + group.len()] {
+                *c = HASH64_ALPHABET[(v & 0x3f) as usize];
+                v >>= 6;
+            }
+            n += group.len() + 1;
         }
-        for _ in 0..=chunk.len() {
-            buf.push(HASH64_ALPHABET[(v & 0x3f) as usize]);
-            v >>= 6;
-        }
+        out.push_str(std::str::from_utf8(&buf[..n]).expect("the hash64 alphabet is ASCII"));
     }
-    *out = String::from_utf8(buf).expect("the hash64 alphabet is ASCII");
 }
 
 /// Inverse of [`hash64_encode`]. Refuses a length of 1 mod 4 and set padding bits.
@@ -404,22 +424,41 @@ fn hash64_decode_fast(s: &[u8]) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    for chunk in s.chunks(4) {
-        let mut v = 0u32;
-        for (i, &b) in chunk.iter().enumerate() {
-            v |= hash64_value(b)? << (6 * i);
+    // Exactly the decoded length: 3 bytes a group, one less than the characters of a tail.
+    let mut out = vec![0u8; s.len() * 3 / 4];
+    let value = |c: u8| HASH64_REVERSE[usize::from(c)];
+    // Valid values are below 64, `INVALID` is not: one test for the whole string.
+    let mut seen = 0u8;
+    let mut groups = s.chunks_exact(4);
+    let mut bytes = out.chunks_exact_mut(3);
+    for (g, o) in (&mut groups).zip(&mut bytes) {
+        let v = [value(g[0]), value(g[1]), value(g[2]), value(g[3])];
+        seen |= v[0] | v[1] | v[2] | v[3];
+        let w =
+            u32::from(v[0]) | u32::from(v[1]) << 6 | u32::from(v[2]) << 12 | u32::from(v[3]) << 18;
+        o.copy_from_slice(&w.to_le_bytes()[..3]);
+    }
+    let tail = groups.remainder();
+    if !tail.is_empty() {
+        let mut w = 0u32;
+        for (i, &c) in tail.iter().enumerate() {
+            let v = value(c);
+            seen |= v;
+            w |= u32::from(v & 0x3f) << (6 * i);
         }
-        let nbytes = chunk.len() - 1;
-        if v >> (8 * nbytes) != 0 {
+        let nbytes = tail.len() - 1;
+        // Set bits past the last byte: padding bits, refused.
+        if w >> (8 * nbytes) != 0 {
             return None;
         }
-        out.extend_from_slice(&v.to_le_bytes()[..nbytes]);
+        bytes
+            .into_remainder()
+            .copy_from_slice(&w.to_le_bytes()[..nbytes]);
     }
-    Some(out)
+    (seen & 0xc0 == 0).then_some(out)
 }
 
-fn hex_value(c: u8) -> Option<u8> {
+const fn hex_value(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
@@ -430,18 +469,43 @@ fn hex_value(c: u8) -> Option<u8> {
 
 /// Hex, either case. Odd lengths and other characters are refused.
 pub fn hex_decode(s: &str) -> Result<Vec<u8>, DecodeError> {
+    // One pass for valid input; the checks below name what is wrong.
+    let b = s.as_bytes();
+    if b.len() % 2 == 0 {
+        let mut out = vec![0u8; b.len() / 2];
+        let mut bad = 0u8;
+        for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
+            let (hi, lo) = (
+                HEX_REVERSE[usize::from(p[0])],
+                HEX_REVERSE[usize::from(p[1])],
+            );
+            bad |= hi | lo;
+            *o = hi << 4 | lo;
+        }
+        if bad & INVALID_HEX == 0 {
+            return Ok(out);
+        }
+    }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
         return Err(DecodeError::InvalidChar(c));
     }
-    if s.len() % 2 != 0 {
-        return Err(DecodeError::InvalidLength(s.len()));
-    }
-    // All hex digits from here.
-    Ok(s.as_bytes()
-        .chunks_exact(2)
-        .map(|p| hex_value(p[0]).unwrap_or(0) << 4 | hex_value(p[1]).unwrap_or(0))
-        .collect())
+    Err(DecodeError::InvalidLength(s.len()))
 }
+
+/// Hex digit to its value; `INVALID_HEX` (a bit no value has) for anything else.
+const INVALID_HEX: u8 = 0x10;
+static HEX_REVERSE: [u8; 256] = {
+    let mut r = [INVALID_HEX; 256];
+    let mut c = 0;
+    while c < 256 {
+        if let Some(v) = hex_value(c as u8) {
+            r[c] = v;
+        }
+        c += 1;
+    }
+    r
+};
+
 pub fn hex_encode(b: &[u8]) -> String {
     let mut out = String::with_capacity(b.len() * 2);
     hex_encode_into(b, &mut out);
@@ -450,12 +514,16 @@ pub fn hex_encode(b: &[u8]) -> String {
 /// Lower-case hex of `b`, appended to `out`.
 pub fn hex_encode_into(b: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = std::mem::take(out).into_bytes();
-    bytes.reserve(b.len() * 2);
-    for &x in b {
-        bytes.extend_from_slice(&[DIGITS[usize::from(x >> 4)], DIGITS[usize::from(x & 0xf)]]);
+    out.reserve(b.len() * 2);
+    // Through a stack buffer, so only the new characters are checked as UTF-8.
+    let mut buf = [0u8; 128];
+    for chunk in b.chunks(buf.len() / 2) {
+        let text = &mut buf[..chunk.len() * 2];
+        for (pair, &x) in text.chunks_exact_mut(2).zip(chunk) {
+            pair.copy_from_slice(&[DIGITS[usize::from(x >> 4)], DIGITS[usize::from(x & 0xf)]]);
+        }
+        out.push_str(std::str::from_utf8(text).expect("hex digits are ASCII"));
     }
-    *out = String::from_utf8(bytes).expect("hex digits are ASCII");
 }
 
 #[cfg(test)]
@@ -502,6 +570,83 @@ mod tests {
         fn hex_round_trip(b in proptest::collection::vec(any::<u8>(), 0..100)) {
             prop_assert_eq!(hex_decode(&hex_encode(&b)).unwrap(), b.clone());
             prop_assert_eq!(hex_decode(&hex_encode(&b).to_uppercase()).unwrap(), b);
+        }
+        #[test]
+        fn hex_decode_errors_unchanged(s in "[0-9a-fA-FgG\\.é]{0,12}") {
+            // The byte-table decoder against the check-then-decode it replaced.
+            let reference = if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
+                Err(DecodeError::InvalidChar(c))
+            } else if s.len() % 2 != 0 {
+                Err(DecodeError::InvalidLength(s.len()))
+            } else {
+                Ok(s.as_bytes()
+                    .chunks_exact(2)
+                    .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+                    .collect::<Vec<u8>>())
+            };
+            prop_assert_eq!(hex_decode(&s), reference);
+        }
+        #[test]
+        fn encode_into_appends_encode(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            // The chunked, appending encoders against the one-shot ones.
+            type Append = fn(&[u8], &mut String);
+            type Whole = fn(&[u8]) -> String;
+            let cases: [(Append, Whole); 3] = [
+                (std_encode_into, std_encode),
+                (std_nopad_encode_into, std_nopad_encode),
+                (ab64_encode_into, ab64_encode),
+            ];
+            for (into, whole) in cases {
+                let mut s = String::from("x$");
+                into(&b, &mut s);
+                prop_assert_eq!(s, format!("x${}", whole(&b)));
+            }
+        }
+        #[test]
+        fn hash64_fast_path_agrees(s in "[./0-9A-Za-z!]{0,22}") {
+            // The table decoder against one group at a time through hash64_decode_int.
+            let reference = (s.len() % 4 != 1)
+                .then(|| {
+                    let mut out = Vec::new();
+                    for chunk in s.as_bytes().chunks(4) {
+                        let v = hash64_decode_int(std::str::from_utf8(chunk).unwrap()).ok()?;
+                        let nbytes = chunk.len() - 1;
+                        if v >> (8 * nbytes) != 0 {
+                            return None;
+                        }
+                        out.extend((0..nbytes).map(|i| (v >> (8 * i)) as u8));
+                    }
+                    Some(out)
+                })
+                .flatten();
+            prop_assert_eq!(hash64_decode_fast(s.as_bytes()), reference);
+        }
+        #[test]
+        fn hash64_encode_long_input(b in proptest::collection::vec(any::<u8>(), 0..160)) {
+            let mut s = String::from("x");
+            hash64_encode_into(&b, &mut s);
+            prop_assert_eq!(&s[1..], hash64_encode(&b));
+            prop_assert_eq!(hash64_decode(&s[1..]).unwrap(), b);
+        }
+        #[test]
+        fn table_decoder_agrees_with_engines(s in "[A-Za-z0-9+/.!]{0,30}") {
+            // Whatever the fast path answers, the base64 crate answers the same.
+            let engines: [(&Reverse, &GeneralPurpose, bool); 3] = [
+                (&STD_REVERSE, &STD_NOPAD, false),
+                (&BCRYPT_REVERSE, &BCRYPT_STRICT, false),
+                (&BCRYPT_REVERSE, &BCRYPT_LENIENT, true),
+            ];
+            for (reverse, engine, lenient) in engines {
+                let fast = decode_fast(s.as_bytes(), reverse, lenient);
+                prop_assert_eq!(fast, engine.decode(&s).ok());
+            }
+        }
+        #[test]
+        fn hex_encode_long_input(b in proptest::collection::vec(any::<u8>(), 60..200)) {
+            let mut s = String::from("x");
+            hex_encode_into(&b, &mut s);
+            let want: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            prop_assert_eq!(s, format!("x{want}"));
         }
         #[test]
         fn decoders_never_panic(s in "\\PC{0,80}") {

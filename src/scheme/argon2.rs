@@ -5,12 +5,12 @@
 
 use argon2::{Algorithm, Argon2, AssociatedData, ParamsBuilder, Version};
 
-use super::util::{ct_eq, params, parse_decimal, truncate};
+use super::util::{ct_eq, params, parse_decimal, push_decimal, split_ascii, truncate};
 use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
     Scheme,
 };
-use crate::encoding::{std_nopad_decode, std_nopad_encode};
+use crate::encoding::{std_nopad_decode, std_nopad_encode_into};
 
 /// `$argon2i$`, `$argon2d$` or `$argon2id$`.
 pub struct Argon2Phc(Variant);
@@ -90,12 +90,20 @@ fn parse_phc(
     let rest = s
         .strip_prefix('$')
         .ok_or_else(|| HashError::malformed(format, "layout", layout))?;
-    let fields: Vec<&str> = rest.split('$').collect();
+    // Up to five fields in place; `n_fields` counts them all for the layout error.
+    let mut fields = [""; 5];
+    let mut n_fields = 0;
+    for field in split_ascii(rest, b'$') {
+        if let Some(slot) = fields.get_mut(n_fields) {
+            *slot = field;
+        }
+        n_fields += 1;
+    }
     let variant = Variant::from_name(fields[0]).ok_or_else(|| {
         HashError::malformed(
             "argon2",
             "variant",
-            format!(
+            format_args!(
                 "must be argon2i, argon2d or argon2id, found {:?}",
                 truncate(fields[0], 12)
             ),
@@ -105,16 +113,16 @@ fn parse_phc(
         return Err(HashError::malformed(
             format,
             "variant",
-            format!("is {}, not {}", variant.name(), want.name()),
+            format_args!("is {}, not {}", variant.name(), want.name()),
         ));
     }
-    let has_version = fields.get(1).is_some_and(|f| f.starts_with("v="));
+    let has_version = n_fields > 1 && fields[1].starts_with("v=");
     let expected_fields = if has_version { 5 } else { 4 };
-    if fields.len() != expected_fields {
+    if n_fields != expected_fields {
         return Err(HashError::malformed(
             format,
             "layout",
-            format!("{layout} ({} $-separated fields)", fields.len() + 1),
+            format_args!("{layout} ({} $-separated fields)", n_fields + 1),
         ));
     }
     let version = if has_version {
@@ -125,7 +133,7 @@ fn parse_phc(
                 return Err(HashError::malformed(
                     format,
                     "v",
-                    format!("must be 16 or 19, found {v}"),
+                    format_args!("must be 16 or 19, found {v}"),
                 ))
             }
         }
@@ -148,7 +156,7 @@ fn parse_phc(
         return Err(HashError::malformed(
             format,
             "salt",
-            format!(
+            format_args!(
                 "must be at least {} bytes, found {}",
                 argon2::MIN_SALT_LEN,
                 salt.len()
@@ -160,7 +168,7 @@ fn parse_phc(
         return Err(HashError::malformed(
             format,
             "hash",
-            format!(
+            format_args!(
                 "must be at least {} bytes, found {}",
                 argon2::Params::MIN_OUTPUT_LEN,
                 digest.len()
@@ -203,7 +211,7 @@ struct Cost {
 
 /// `m=..,t=..,p=..[,keyid=..][,data=..]`, in that order (the reference decoder's order).
 fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cost, HashError> {
-    let mut items = field.split(',');
+    let mut items = split_ascii(field, b',');
     let mut next = |name: &str| -> Result<u32, HashError> {
         let value = items
             .next()
@@ -212,7 +220,7 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
                 HashError::malformed(
                     format,
                     "parameters",
-                    format!(
+                    format_args!(
                         "must start m=..,t=..,p=.. in that order ({name} missing or misplaced)"
                     ),
                 )
@@ -222,7 +230,7 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
             HashError::malformed(
                 format,
                 name,
-                format!("must be at most {}, found {v}", u32::MAX),
+                format_args!("must be at most {}, found {v}", u32::MAX),
             )
         })
     };
@@ -234,14 +242,14 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
         return Err(HashError::malformed(
             format,
             "p",
-            format!("must be 1..={}, found {p}", argon2::Params::MAX_P_COST),
+            format_args!("must be 1..={}, found {p}", argon2::Params::MAX_P_COST),
         ));
     }
     if (m as u64) < 8 * p as u64 {
         return Err(HashError::malformed(
             format,
             "m",
-            format!("must be at least 8*p = {} KiB, found {m}", 8 * p as u64),
+            format_args!("must be at least 8*p = {} KiB, found {m}", 8 * p as u64),
         ));
     }
     let (mut keyid, mut data) = (None, None);
@@ -263,7 +271,7 @@ fn parse_cost(format: &'static str, field: &str, dialect: Dialect) -> Result<Cos
                 return Err(HashError::malformed(
                     format,
                     "parameters",
-                    format!(
+                    format_args!(
                         "{:?} is unknown, repeated or misplaced (expected m,t,p[,keyid][,data])",
                         truncate(key, 12)
                     ),
@@ -285,8 +293,9 @@ fn decode_b64(format: &str, field: &str, s: &str) -> Result<Vec<u8>, HashError> 
     if s.is_empty() {
         return Err(HashError::malformed(format, field, "is empty"));
     }
-    std_nopad_decode(s)
-        .map_err(|e| HashError::malformed(format, field, format!("is not unpadded base64: {e}")))
+    std_nopad_decode(s).map_err(|e| {
+        HashError::malformed(format, field, format_args!("is not unpadded base64: {e}"))
+    })
 }
 
 /// A validated PHC argon2 hash.
@@ -315,27 +324,43 @@ impl Phc {
 
     /// The PHC string with `v=` always written (its absence means different things to
     /// different decoders), optionally without the informational `keyid`.
-    fn render(&self, with_keyid: bool) -> String {
-        let mut s = format!(
-            "${}$v={}$m={},t={},p={}",
-            self.variant.name(),
-            u32::from(self.version),
-            self.params.m_cost(),
-            self.params.t_cost(),
-            self.params.p_cost()
+    fn render(&self, prefix: &str, with_keyid: bool) -> String {
+        // Built by hand: this runs once per argon2 record of a migration.
+        let b64 = |n: usize| (n * 4).div_ceil(3);
+        let keyid = self.keyid.as_deref().filter(|_| with_keyid);
+        let data = self.params.data();
+        let mut s = String::with_capacity(
+            prefix.len()
+                + 48
+                + keyid.map_or(0, |k| 7 + b64(k.len()))
+                + 6
+                + b64(data.len())
+                + b64(self.salt.len())
+                + b64(self.digest.len()),
         );
-        if let Some(keyid) = self.keyid.as_deref().filter(|_| with_keyid) {
+        s.push_str(prefix);
+        s.push('$');
+        s.push_str(self.variant.name());
+        s.push_str("$v=");
+        push_decimal(&mut s, u32::from(self.version).into());
+        s.push_str("$m=");
+        push_decimal(&mut s, self.params.m_cost().into());
+        s.push_str(",t=");
+        push_decimal(&mut s, self.params.t_cost().into());
+        s.push_str(",p=");
+        push_decimal(&mut s, self.params.p_cost().into());
+        if let Some(keyid) = keyid {
             s.push_str(",keyid=");
-            s.push_str(&std_nopad_encode(keyid));
+            std_nopad_encode_into(keyid, &mut s);
         }
-        if !self.params.data().is_empty() {
+        if !data.is_empty() {
             s.push_str(",data=");
-            s.push_str(&std_nopad_encode(self.params.data()));
+            std_nopad_encode_into(data, &mut s);
         }
         s.push('$');
-        s.push_str(&std_nopad_encode(&self.salt));
+        std_nopad_encode_into(&self.salt, &mut s);
         s.push('$');
-        s.push_str(&std_nopad_encode(&self.digest));
+        std_nopad_encode_into(&self.digest, &mut s);
         s
     }
 
@@ -358,7 +383,7 @@ impl Phc {
         // keyid is not an input to the hash, so dropping it loses nothing.
         Ok(ClerkDigest {
             password_hasher,
-            password_digest: self.render(false),
+            password_digest: self.render("", false),
         })
     }
 }
@@ -398,7 +423,7 @@ impl ParsedHash for Argon2Hash {
         self.phc.verify(password)
     }
     fn canonical(&self) -> String {
-        format!("{}{}", self.prefix, self.phc.render(true))
+        self.phc.render(self.prefix, true)
     }
     fn clerk(&self) -> Result<ClerkDigest, NotExpressible> {
         self.phc.clerk()
@@ -425,7 +450,7 @@ impl Scheme for Argon2Phc {
     fn claim(&self, s: &str) -> Option<Claim> {
         let variant = s
             .strip_prefix('$')
-            .map(|r| r.split('$').next().unwrap_or(r))
+            .and_then(|r| split_ascii(r, b'$').next())
             .filter(|name| name.starts_with(&PHC_PREFIX[1..]))?;
         match Variant::from_name(variant) {
             Some(v) if v == self.0 => Some(Claim::Certain),
@@ -467,7 +492,7 @@ fn parse_wrapped(
             HashError::malformed(
                 format,
                 "layout",
-                format!("must be {prefix} followed by a $argon2 PHC string"),
+                format_args!("must be {prefix} followed by a $argon2 PHC string"),
             )
         })?;
     let phc = parse_phc(format, inner, None, dialect, ctx)?;
@@ -695,7 +720,7 @@ mod tests {
 
     #[test]
     fn long_associated_data_is_not_verifiable() {
-        let data = std_nopad_encode(&[7u8; 33]);
+        let data = crate::encoding::std_nopad_encode(&[7u8; 33]);
         let s = V19_ID.replacen(",p=1$", &format!(",p=1,data={data}$"), 1);
         assert_eq!(
             parse(&s, None, &ctx()).unwrap_err().reason,

@@ -11,7 +11,8 @@ use super::{
     ParsedHash, Scheme,
 };
 use crate::encoding::{
-    bcrypt64_decode, bcrypt64_decode_array, bcrypt64_encode_bytes, is_bcrypt64_char,
+    bcrypt64_decode, bcrypt64_decode_array, bcrypt64_encode_bytes, bcrypt64_encode_slice,
+    is_bcrypt64_char,
 };
 
 /// Plain bcrypt of the password.
@@ -71,7 +72,7 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
                     return Err(HashError::malformed(
                         format,
                         "minor version",
-                        format!(
+                        format_args!(
                             "must be 2a, 2b, 2x, 2y or 2, found 2{}",
                             char::from(*other).escape_default()
                         ),
@@ -99,7 +100,7 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
         return Err(HashError::malformed(
             format,
             "cost",
-            format!("{COST_RULE}, found {cost:02}"),
+            format_args!("{COST_RULE}, found {cost:02}"),
         ));
     }
 
@@ -138,7 +139,7 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
         return Err(HashError::malformed(
             format,
             "salt and digest",
-            format!(
+            format_args!(
                 "must be {SALT_CHARS} + {DIGEST_CHARS} bcrypt64 characters, found {}",
                 salt_digest.len()
             ),
@@ -175,7 +176,7 @@ fn decode_field<const N: usize>(
     warnings: &mut Vec<String>,
 ) -> Result<[u8; N], HashError> {
     let bytes = bcrypt64_decode(text, false)
-        .map_err(|e| HashError::malformed(format, field, format!("is not bcrypt64: {e}")))?;
+        .map_err(|e| HashError::malformed(format, field, format_args!("is not bcrypt64: {e}")))?;
     if bcrypt64_decode(text, true).is_err() {
         warnings.push(padding_warning(format, field));
     }
@@ -205,14 +206,34 @@ impl BcryptHash {
 
     /// The canonical string: `$2b$12$<salt22><digest31>`, padding bits zero.
     pub fn encode(&self) -> String {
-        // Built by hand: this runs once per bcrypt record of a migration.
-        let mut out = Vec::with_capacity(60);
-        out.extend_from_slice(b"$2");
-        out.extend_from_slice(self.variant.minor().as_bytes());
-        match u8::try_from(self.cost) {
-            Ok(c) if c < 100 => out.extend_from_slice(&[b'$', b'0' + c / 10, b'0' + c % 10, b'$']),
-            _ => out.extend_from_slice(format!("${:02}$", self.cost).as_bytes()),
+        // Built by hand on the stack, one allocation: this runs once per bcrypt record
+        // of a migration.
+        let mut out = [0u8; 60];
+        out[..2].copy_from_slice(b"$2");
+        let mut n = 2;
+        if let Some(minor) = self.variant.minor().bytes().next() {
+            out[n] = minor;
+            n += 1;
         }
+        let cost = match u8::try_from(self.cost) {
+            Ok(c) if c < 100 => [b'0' + c / 10, b'0' + c % 10],
+            // Parsing admits two digits only; a value built by hand may have more.
+            _ => return self.encode_wide_cost(),
+        };
+        out[n..n + 4].copy_from_slice(&[b'$', cost[0], cost[1], b'$']);
+        n += 4;
+        let (salt, digest) = out[n..].split_at_mut(SALT_CHARS);
+        bcrypt64_encode_slice(&self.salt, salt);
+        bcrypt64_encode_slice(&self.digest, &mut digest[..DIGEST_CHARS]);
+        String::from(
+            std::str::from_utf8(&out[..n + SALT_CHARS + DIGEST_CHARS])
+                .expect("bcrypt strings are ASCII"),
+        )
+    }
+
+    /// [`BcryptHash::encode`] for a cost of three digits or more (never parsed).
+    fn encode_wide_cost(&self) -> String {
+        let mut out = format!("$2{}${:02}$", self.variant.minor(), self.cost).into_bytes();
         bcrypt64_encode_bytes(&self.salt, &mut out);
         bcrypt64_encode_bytes(&self.digest, &mut out);
         String::from_utf8(out).expect("bcrypt strings are ASCII")

@@ -305,7 +305,7 @@ impl Scheme for PrefixedBcrypt {
             return Err(HashError::malformed(
                 format,
                 "prefix",
-                format!("must be {}", self.claim_prefix),
+                format_args!("must be {}", self.claim_prefix),
             ));
         }
         // `strip` is a prefix of `claim_prefix`, so this is a character boundary.
@@ -438,7 +438,7 @@ impl Scheme for PasslibBcryptSha256 {
     fn parse(&self, s: &str, ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let format = self.id();
         let rest = s.strip_prefix(PASSLIB_PREFIX).ok_or_else(|| {
-            HashError::malformed(format, "prefix", format!("must be {PASSLIB_PREFIX}"))
+            HashError::malformed(format, "prefix", format_args!("must be {PASSLIB_PREFIX}"))
         })?;
         let mut parts = rest.split('$');
         let (Some(config), Some(salt), Some(digest), None) =
@@ -455,7 +455,7 @@ impl Scheme for PasslibBcryptSha256 {
             return Err(HashError::malformed(
                 format,
                 "rounds",
-                format!("must be 4..31, found {rounds}"),
+                format_args!("must be 4..31, found {rounds}"),
             ));
         }
         if salt.len() != 22 {

@@ -71,7 +71,7 @@ fn decode_digest(format: &str, digest: &str, chars: usize) -> Result<Vec<u8>, Ha
         return Err(HashError::malformed(
             format,
             "digest",
-            format!(
+            format_args!(
                 "must be {chars} hash64 characters (./0-9A-Za-z), found {} characters",
                 digest.chars().count()
             ),
@@ -235,7 +235,7 @@ impl Scheme for Md5Crypt {
     }
     fn parse(&self, s: &str, _ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let rest = s.strip_prefix(self.magic).ok_or_else(|| {
-            HashError::malformed(self.id, "prefix", format!("must be {}", self.magic))
+            HashError::malformed(self.id, "prefix", format_args!("must be {}", self.magic))
         })?;
         let (salt, digest) = rest.split_once('$').ok_or_else(|| {
             HashError::malformed(
@@ -383,7 +383,7 @@ impl ShaCrypt {
             return Err(HashError::malformed(
                 self.id,
                 "rounds",
-                format!(
+                format_args!(
                     "must be 1..{SHA_CRYPT_MAX_ROUNDS}, found {}",
                     truncate(value, 12)
                 ),
@@ -416,7 +416,7 @@ impl Scheme for ShaCrypt {
     }
     fn parse(&self, s: &str, ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let rest = s.strip_prefix(self.magic).ok_or_else(|| {
-            HashError::malformed(self.id, "prefix", format!("must be {}", self.magic))
+            HashError::malformed(self.id, "prefix", format_args!("must be {}", self.magic))
         })?;
         let mut warnings = Vec::new();
         // `=` is not a salt character, so a first field starting `rounds=` is the parameter.
@@ -492,7 +492,7 @@ fn parse_des(format: &'static str, s: &str) -> Result<ParsedDesCrypt, HashError>
         return Err(HashError::malformed(
             format,
             "hash",
-            format!(
+            format_args!(
                 "must be {DES_CRYPT_LEN} hash64 characters (2 salt + 11 digest), found {} characters",
                 s.chars().count()
             ),

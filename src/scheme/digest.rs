@@ -144,14 +144,14 @@ fn hex_digest(
         return Err(HashError::malformed(
             format,
             field,
-            format!("must be hex, found {c:?}"),
+            format_args!("must be hex, found {c:?}"),
         ));
     }
     if s.len() != want {
         return Err(HashError::malformed(
             format,
             field,
-            format!(
+            format_args!(
                 "must be {want} hex characters ({}), found {}",
                 alg.name(),
                 s.len()
@@ -292,7 +292,7 @@ impl Scheme for DjangoUnsalted {
                 return Err(HashError::malformed(
                     self.id,
                     "prefix",
-                    format!("must be {:?}", self.prefix),
+                    format_args!("must be {:?}", self.prefix),
                 ))
             }
         };
@@ -503,13 +503,17 @@ impl Scheme for DjangoSalted {
     }
     fn parse(&self, s: &str, _ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let rest = s.strip_prefix(self.prefix()).ok_or_else(|| {
-            HashError::malformed(self.id, "prefix", format!("must be {:?}", self.prefix()))
+            HashError::malformed(
+                self.id,
+                "prefix",
+                format_args!("must be {:?}", self.prefix()),
+            )
         })?;
         let (salt, hex) = rest.split_once('$').ok_or_else(|| {
             HashError::malformed(
                 self.id,
                 "layout",
-                format!("must be {}<salt>$<hexdigest>", self.prefix()),
+                format_args!("must be {}<salt>$<hexdigest>", self.prefix()),
             )
         })?;
         if salt.is_empty() {
@@ -872,7 +876,11 @@ impl Scheme for Sha512Symfony {
     }
     fn parse(&self, s: &str, ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let rest = s.strip_prefix(SYMFONY_PREFIX).ok_or_else(|| {
-            HashError::malformed(SYMFONY_ID, "prefix", format!("must be {SYMFONY_PREFIX:?}"))
+            HashError::malformed(
+                SYMFONY_ID,
+                "prefix",
+                format_args!("must be {SYMFONY_PREFIX:?}"),
+            )
         })?;
         let fields: Vec<&str> = rest.split('$').collect();
         let [iterations, salt, hash] = fields[..] else {
@@ -904,13 +912,14 @@ impl Scheme for Sha512Symfony {
                 "must not contain '{' or '}'",
             ));
         }
-        let digest = std_decode(hash)
-            .map_err(|e| HashError::malformed(SYMFONY_ID, "hash", format!("is not base64: {e}")))?;
+        let digest = std_decode(hash).map_err(|e| {
+            HashError::malformed(SYMFONY_ID, "hash", format_args!("is not base64: {e}"))
+        })?;
         if digest.len() != Alg::Sha512.output_len() {
             return Err(HashError::malformed(
                 SYMFONY_ID,
                 "hash",
-                format!("must decode to 64 bytes (sha512), found {}", digest.len()),
+                format_args!("must decode to 64 bytes (sha512), found {}", digest.len()),
             ));
         }
         Ok(Box::new(SymfonyHash {

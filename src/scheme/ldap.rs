@@ -104,10 +104,10 @@ impl Scheme for LdapDigest {
     }
     fn parse(&self, s: &str, _ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let body = strip_scheme(s, self.name).ok_or_else(|| {
-            HashError::malformed(self.id, "scheme", format!("must be {{{}}}", self.name))
+            HashError::malformed(self.id, "scheme", format_args!("must be {{{}}}", self.name))
         })?;
         let raw = std_decode(body).map_err(|e| {
-            HashError::malformed(self.id, "value", format!("is not padded base64: {e}"))
+            HashError::malformed(self.id, "value", format_args!("is not padded base64: {e}"))
         })?;
         let n = self.alg.output_len();
         let digest_name = self.alg.name();
@@ -116,7 +116,7 @@ impl Scheme for LdapDigest {
                 return Err(HashError::malformed(
                     self.id,
                     "value",
-                    format!(
+                    format_args!(
                         "must decode to the {n}-byte {digest_name} digest, found {} bytes",
                         raw.len()
                     ),
@@ -126,7 +126,7 @@ impl Scheme for LdapDigest {
             return Err(HashError::malformed(
                 self.id,
                 "salt",
-                format!(
+                format_args!(
                     "is missing: the value must decode to the {n}-byte {digest_name} digest followed by the salt, found {} bytes",
                     raw.len()
                 ),
@@ -135,7 +135,7 @@ impl Scheme for LdapDigest {
             return Err(HashError::malformed(
                 self.id,
                 "salt",
-                format!(
+                format_args!(
                     "must be at least {} bytes, found {}",
                     self.min_salt,
                     raw.len() - n

@@ -17,7 +17,7 @@ fn is_unusable_marker(s: &str) -> bool {
     matches!(
         s,
         "" | "*" | "*0" | "*1" | "!!" | "0" | "x" | "*LK*" | "*NP*" | "LK" | "NP"
-    ) || s.contains('\0')
+    ) || memchr::memchr(0, s.as_bytes()).is_some()
         || (s.starts_with('!') && s.len() > 1 && !is_django_disabled(s))
         || (s.starts_with('*') && !s.starts_with("*0") && s.len() < 3)
 }

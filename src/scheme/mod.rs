@@ -379,6 +379,11 @@ fn identify_scheme(
     let mut others = [0u8; dispatch::Mask::BITS as usize];
     let mut n_others = 0;
     while candidates != 0 {
+        if matches!(best, Some((_, Claim::Certain))) {
+            // Nothing outranks a certain claim and it lists no other candidates: the
+            // schemes after it cannot change the answer.
+            break;
+        }
         let i = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
         if let Some(c) = registry[i].claim(s) {
@@ -508,7 +513,7 @@ pub fn parse_inner(
         return Err(HashError::malformed(
             container,
             "inner hash",
-            format!("is {}, which {container} cannot wrap", id.format),
+            format_args!("is {}, which {container} cannot wrap", id.format),
         ));
     }
     scheme.parse(inner, ctx)

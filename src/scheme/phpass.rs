@@ -79,7 +79,7 @@ fn parse_setting<'a>(
         return Err(HashError::malformed(
             format,
             "hash",
-            format!(
+            format_args!(
                 "must be {expected_len} characters, found {}",
                 s.chars().count()
             ),
@@ -97,7 +97,7 @@ fn parse_setting<'a>(
         return Err(HashError::malformed(
             format,
             "count character",
-            format!(
+            format_args!(
                 "must encode log2 rounds {MIN_LOG2}..{MAX_LOG2}, found {:?} = {log2}",
                 bytes[3] as char
             ),
@@ -116,7 +116,7 @@ fn parse_setting<'a>(
             HashError::malformed(
                 format,
                 "digest",
-                format!("must be {digest_chars} hash64 characters (./0-9A-Za-z)"),
+                format_args!("must be {digest_chars} hash64 characters (./0-9A-Za-z)"),
             )
         })?;
     Ok((

@@ -4,14 +4,15 @@
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 
-use super::util::{ct_eq, params, parse_decimal, split_ascii, truncate};
+use super::util::{ct_eq, params, parse_decimal, push_decimal, split_ascii, split_n, truncate};
 use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
     Scheme,
 };
 use crate::encoding::{
-    hash64_decode, hash64_decode_int, hash64_encode, hash64_encode_int, hash64_value, hex_encode,
-    is_hash64, std_decode, std_encode, std_nopad_decode, std_nopad_encode, HASH64_ALPHABET,
+    hash64_decode, hash64_decode_int, hash64_encode, hash64_encode_int, hash64_value, hex_decode,
+    hex_encode_into, is_hash64, std_decode, std_encode, std_nopad_decode, std_nopad_encode,
+    HASH64_ALPHABET,
 };
 
 /// passlib / RustCrypto `$scrypt$ln=..,r=..,p=..$salt$hash`.
@@ -88,7 +89,7 @@ fn positive_u32(format: &str, name: &str, v: u64) -> Result<u32, HashError> {
         _ => Err(HashError::malformed(
             format,
             name,
-            format!("must be 1..={}, found {v}", u32::MAX),
+            format_args!("must be 1..={}, found {v}", u32::MAX),
         )),
     }
 }
@@ -100,7 +101,7 @@ fn log2_of_n(format: &str, name: &str, s: &str) -> Result<u64, HashError> {
         return Err(HashError::malformed(
             format,
             name,
-            format!("must be a power of two greater than 1, found {n}"),
+            format_args!("must be a power of two greater than 1, found {n}"),
         ));
     }
     Ok(n.trailing_zeros() as u64)
@@ -178,12 +179,22 @@ impl ParsedHash for ScryptHash {
                 s.push_str(&hash64_encode(&self.digest));
                 s
             }
-            Layout::Werkzeug => format!(
-                "scrypt:{}:{r}:{p}${}${}",
-                self.n(),
-                self.salt_text(),
-                hex_encode(&self.digest)
-            ),
+            Layout::Werkzeug => {
+                // Built by hand: this runs once per Werkzeug record of a migration.
+                let salt = String::from_utf8_lossy(&self.salt);
+                let mut s = String::with_capacity(40 + salt.len() + 2 * self.digest.len());
+                s.push_str("scrypt:");
+                push_decimal(&mut s, self.n());
+                s.push(':');
+                push_decimal(&mut s, r.into());
+                s.push(':');
+                push_decimal(&mut s, p.into());
+                s.push('$');
+                s.push_str(&salt);
+                s.push('$');
+                hex_encode_into(&self.digest, &mut s);
+                s
+            }
             Layout::Django => format!(
                 "scrypt${}${}${r}${p}${}",
                 self.n(),
@@ -247,7 +258,7 @@ impl Scheme for ScryptPhc {
                     HashError::malformed(
                         format,
                         "parameters",
-                        format!(
+                        format_args!(
                             "must be ln=..,r=..,p=.. in that order ({name} missing or misplaced)"
                         ),
                     )
@@ -263,16 +274,16 @@ impl Scheme for ScryptPhc {
             ));
         }
         let salt = std_nopad_decode(salt).map_err(|e| {
-            HashError::malformed(format, "salt", format!("is not unpadded base64: {e}"))
+            HashError::malformed(format, "salt", format_args!("is not unpadded base64: {e}"))
         })?;
         let digest = std_nopad_decode(digest).map_err(|e| {
-            HashError::malformed(format, "hash", format!("is not unpadded base64: {e}"))
+            HashError::malformed(format, "hash", format_args!("is not unpadded base64: {e}"))
         })?;
         if !PHC_DIGEST_LEN.contains(&digest.len()) {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!("must be 10..=64 bytes, found {}", digest.len()),
+                format_args!("must be 10..=64 bytes, found {}", digest.len()),
             ));
         }
         let params = scrypt_params(format, ["ln", "r", "p"], cost, ctx)?;
@@ -322,14 +333,14 @@ impl Scheme for ScryptMcf7 {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!(
+                format_args!(
                     "must be {MCF7_DIGEST_CHARS} characters, found {}",
                     digest.len()
                 ),
             ));
         }
         let digest = hash64_decode(digest).map_err(|e| {
-            HashError::malformed(format, "hash", format!("is not crypt base64: {e}"))
+            HashError::malformed(format, "hash", format_args!("is not crypt base64: {e}"))
         })?;
         let params = scrypt_params(format, ["N", "r", "p"], (log_n, r, p), ctx)?;
         Ok(Box::new(ScryptHash {
@@ -365,15 +376,12 @@ impl Scheme for WerkzeugScrypt {
     fn parse(&self, s: &str, ctx: &ParseContext) -> Result<Box<dyn ParsedHash>, HashError> {
         let format = self.id();
         let layout = "must be scrypt:<N>:<r>:<p>$<salt>$<128 hex>";
-        let fields: Vec<&str> = s
-            .strip_prefix("scrypt:")
-            .map(|r| r.split('$').collect())
-            .unwrap_or_default();
-        let [method_args, salt, digest] = fields[..] else {
+        let Some([method_args, salt, digest]) =
+            s.strip_prefix("scrypt:").and_then(|r| split_n(r, b'$'))
+        else {
             return Err(HashError::malformed(format, "layout", layout));
         };
-        let args: Vec<&str> = method_args.split(':').collect();
-        let [n, r, p] = args[..] else {
+        let Some([n, r, p]) = split_n(method_args, b':') else {
             return Err(HashError::malformed(format, "method", layout));
         };
         let cost = (
@@ -383,15 +391,17 @@ impl Scheme for WerkzeugScrypt {
         );
         // Werkzeug compares the lowercase hex strings, so only lowercase can ever match.
         let lower_hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
-        if digest.len() != 2 * WIDE_DIGEST_LEN || !digest.bytes().all(lower_hex) {
+        // A fold, not `all`: no early exit, so the check runs a word at a time.
+        let all_lower_hex = digest.bytes().fold(true, |ok, c| ok & lower_hex(c));
+        if digest.len() != 2 * WIDE_DIGEST_LEN || !all_lower_hex {
             return Err(HashError::malformed(
                 format,
                 "hash",
                 "must be 128 lowercase hex characters (dkLen 64)",
             ));
         }
-        let digest = hex::decode(digest).map_err(|e| HashError::malformed(format, "hash", e))?;
         let params = scrypt_params(format, ["N", "r", "p"], cost, ctx)?;
+        let digest = hex_decode(digest).map_err(|e| HashError::malformed(format, "hash", e))?;
         Ok(Box::new(ScryptHash {
             format,
             layout: Layout::Werkzeug,
@@ -441,13 +451,13 @@ impl Scheme for DjangoScrypt {
             return Err(HashError::malformed(format, "salt", "is empty"));
         }
         let digest = std_decode(digest).map_err(|e| {
-            HashError::malformed(format, "hash", format!("is not padded base64: {e}"))
+            HashError::malformed(format, "hash", format_args!("is not padded base64: {e}"))
         })?;
         if digest.len() != WIDE_DIGEST_LEN {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!("must be {WIDE_DIGEST_LEN} bytes, found {}", digest.len()),
+                format_args!("must be {WIDE_DIGEST_LEN} bytes, found {}", digest.len()),
             ));
         }
         let params = scrypt_params(format, ["N", "r", "p"], cost, ctx)?;
@@ -504,7 +514,7 @@ impl Scheme for SpringScrypt {
                 HashError::malformed(
                     format,
                     "parameters",
-                    format!(
+                    format_args!(
                         "must be lowercase hex without leading zeros, found {:?}",
                         truncate(packed, 12)
                     ),
@@ -512,10 +522,10 @@ impl Scheme for SpringScrypt {
             })?;
         let cost = ((packed >> 16) & 0xffff, (packed >> 8) & 0xff, packed & 0xff);
         let salt = std_decode(salt).map_err(|e| {
-            HashError::malformed(format, "salt", format!("is not padded base64: {e}"))
+            HashError::malformed(format, "salt", format_args!("is not padded base64: {e}"))
         })?;
         let digest = std_decode(key).map_err(|e| {
-            HashError::malformed(format, "key", format!("is not padded base64: {e}"))
+            HashError::malformed(format, "key", format_args!("is not padded base64: {e}"))
         })?;
         if digest.is_empty() {
             return Err(HashError::malformed(format, "key", "is empty"));
@@ -620,6 +630,12 @@ impl Scheme for ScryptFirebase {
         Some(vec![Lead::FirstByte(is_std_b64_byte)])
     }
     fn claim(&self, s: &str) -> Option<Claim> {
+        // Both layouts need a first field of base64 characters: most strings that reach
+        // here (Django's `pbkdf2_sha256$`, Werkzeug's `scrypt:`) fail that within a few
+        // bytes, before the whole string is split.
+        if !s.bytes().take_while(|&c| c != b'$').all(is_std_b64_byte) {
+            return None;
+        }
         // At most 7 fields, as `splitn(7, '$')` gives, without collecting them.
         let mut fields = [""; 7];
         let mut n = 0;
@@ -667,12 +683,12 @@ impl Scheme for ScryptFirebase {
             return Err(HashError::malformed(
                 format,
                 "layout",
-                format!("must be {layout}"),
+                format_args!("must be {layout}"),
             ));
         };
         let decode = |field: &str, s: &str, may_be_empty: bool| {
             let bytes = std_decode(s).map_err(|e| {
-                HashError::malformed(format, field, format!("is not padded base64: {e}"))
+                HashError::malformed(format, field, format_args!("is not padded base64: {e}"))
             })?;
             if bytes.is_empty() && !may_be_empty {
                 return Err(HashError::malformed(format, field, "is empty"));
@@ -687,7 +703,7 @@ impl Scheme for ScryptFirebase {
             return Err(HashError::malformed(
                 format,
                 "hash",
-                format!(
+                format_args!(
                     "must be as long as the signer key it encrypts ({} bytes), found {}",
                     signer_key.len(),
                     hash.len()

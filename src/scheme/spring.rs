@@ -152,15 +152,16 @@ impl Scheme for SpringSha256 {
             return Err(HashError::malformed(
                 SHA256_ID,
                 "value",
-                format!(
+                format_args!(
                     "must be {want} hex characters (8-byte salt + 32-byte digest), found {}",
                     body.len()
                 ),
             ));
         }
         // Spring's Hex.decode reads either case.
-        let raw = hex_decode(body)
-            .map_err(|e| HashError::malformed(SHA256_ID, "value", format!("is not hex: {e}")))?;
+        let raw = hex_decode(body).map_err(|e| {
+            HashError::malformed(SHA256_ID, "value", format_args!("is not hex: {e}"))
+        })?;
         let (salt, digest) = raw.split_at(SHA256_SALT_LEN);
         let salt: [u8; SHA256_SALT_LEN] = salt.try_into().expect("length checked above");
         Ok(Box::new(SpringSha256Hash {

@@ -21,33 +21,38 @@ pub fn parse_decimal(format: &str, field: &str, s: &str) -> Result<u64, super::H
         return Err(super::HashError::malformed(
             format,
             field,
-            format!("must be a decimal number, found {:?}", truncate(s, 24)),
+            format_args!("must be a decimal number, found {:?}", truncate(s, 24)),
         ));
     }
     if s.len() > 1 && s.starts_with('0') {
         return Err(super::HashError::malformed(
             format,
             field,
-            format!("must not have leading zeros, found {:?}", truncate(s, 24)),
+            format_args!("must not have leading zeros, found {:?}", truncate(s, 24)),
         ));
     }
-    s.parse::<u64>().map_err(|_| {
-        super::HashError::malformed(
-            format,
-            field,
-            format!("is out of range: {}", truncate(s, 24)),
-        )
-    })
+    // All digits from here: accumulate by hand (`str::parse` re-checks every byte).
+    s.bytes()
+        .try_fold(0u64, |n, d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
+        .ok_or_else(|| {
+            super::HashError::malformed(
+                format,
+                field,
+                format_args!("is out of range: {}", truncate(s, 24)),
+            )
+        })
 }
 
-/// `s.split(sep)` for an ASCII separator, searching bytes: on the short fields of a hash
-/// string this is several times cheaper than `str::split`'s char searcher.
+/// `s.split(sep)` for an ASCII separator, searching bytes with `memchr`: on the fields
+/// of a hash string this is several times cheaper than `str::split`'s char searcher.
 pub fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     assert!(sep.is_ascii(), "split_ascii takes an ASCII separator");
     let mut rest = Some(s);
     std::iter::from_fn(move || {
         let r = rest?;
-        match r.bytes().position(|b| b == sep) {
+        match memchr::memchr(sep, r.as_bytes()) {
             // An ASCII byte is a char boundary on both sides.
             Some(i) => {
                 rest = Some(&r[i + 1..]);
@@ -59,6 +64,34 @@ pub fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// Exactly `N` fields of `s` split at the ASCII `sep`, or `None` for any other count.
+pub fn split_n<const N: usize>(s: &str, sep: u8) -> Option<[&str; N]> {
+    let mut fields = [""; N];
+    let mut found = 0;
+    for field in split_ascii(s, sep) {
+        *fields.get_mut(found)? = field;
+        found += 1;
+    }
+    (found == N).then_some(fields)
+}
+
+/// Append the decimal digits of `n` (renders run once per record of a migration, so
+/// without the formatting machinery).
+pub fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).expect("digits are ASCII"));
 }
 
 /// At most `n` characters of `s`, for error messages (never echo a whole field).
@@ -104,10 +137,37 @@ mod tests {
     }
     #[test]
     fn split_ascii_is_split() {
-        for s in ["", "$", "$$", "a$b", "$a$b$", "é$ü$$x", "no separator"] {
+        for s in [
+            "",
+            "$",
+            "$$",
+            "a$b",
+            "$a$b$",
+            "é$ü$$x",
+            "no separator",
+            "0123456789abcdef$",
+            "0123456789abcdef0$x",
+            "0123456789abcde$0123456789abcdef0123456789$$",
+            "0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
             let ours: Vec<&str> = split_ascii(s, b'$').collect();
             let std: Vec<&str> = s.split('$').collect();
             assert_eq!(ours, std, "{s:?}");
+        }
+    }
+    #[test]
+    fn split_n_counts_exactly() {
+        assert_eq!(split_n::<3>("a$b$c", b'$'), Some(["a", "b", "c"]));
+        assert_eq!(split_n::<3>("a$b", b'$'), None);
+        assert_eq!(split_n::<3>("a$b$c$d", b'$'), None);
+        assert_eq!(split_n::<1>("", b'$'), Some([""]));
+    }
+    #[test]
+    fn push_decimal_is_display() {
+        for n in [0, 7, 10, 390000, u32::MAX as u64, u64::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
         }
     }
     #[test]
@@ -118,5 +178,15 @@ mod tests {
         assert!(parse_decimal("f", "i", "").is_err());
         assert!(parse_decimal("f", "i", "99999999999999999999999").is_err());
         assert_eq!(parse_decimal("f", "i", "0").unwrap(), 0);
+        assert_eq!(
+            parse_decimal("f", "i", "18446744073709551615").unwrap(),
+            u64::MAX
+        );
+        assert_eq!(
+            parse_decimal("f", "i", "18446744073709551616")
+                .unwrap_err()
+                .message,
+            "f: i is out of range: 18446744073709551616"
+        );
     }
 }

@@ -215,7 +215,7 @@ impl Scheme for Yescrypt {
             HashError::malformed(
                 FORMAT,
                 "params",
-                format!(
+                format_args!(
                     "{:?} is not a yescrypt parameter encoding",
                     truncate(cost_text, 16)
                 ),
@@ -236,7 +236,7 @@ impl Scheme for Yescrypt {
                 return Err(HashError::malformed(
                     FORMAT,
                     "params",
-                    format!("flavor {} is not a yescrypt flavor", cost.flavor),
+                    format_args!("flavor {} is not a yescrypt flavor", cost.flavor),
                 ))
             }
         };
@@ -259,14 +259,14 @@ impl Scheme for Yescrypt {
             return Err(HashError::malformed(
                 FORMAT,
                 "hash",
-                format!("must be {DIGEST_CHARS} characters, found {}", digest.len()),
+                format_args!("must be {DIGEST_CHARS} characters, found {}", digest.len()),
             ));
         }
         let digest = hash64_decode(digest).map_err(|e| {
-            HashError::malformed(FORMAT, "hash", format!("is not crypt base64: {e}"))
+            HashError::malformed(FORMAT, "hash", format_args!("is not crypt base64: {e}"))
         })?;
         let salt = hash64_decode(salt).map_err(|e| {
-            HashError::malformed(FORMAT, "salt", format!("is not crypt base64: {e}"))
+            HashError::malformed(FORMAT, "salt", format_args!("is not crypt base64: {e}"))
         })?;
         check_caps(&ctx.caps, &cost, mode)?;
         let params = yescrypt::Params::new_with_all_params(

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::{Layout, Pbkdf2Value, Prf};
 use crate::encoding::{self, DecodeError};
-use crate::scheme::util::{parse_decimal, split_ascii, truncate};
+use crate::scheme::util::{parse_decimal, push_decimal, split_ascii, truncate};
 use crate::scheme::{Claim, HashError, Lead, ParseContext, Reason};
 
 const DJANGO_SHA256: &str = "pbkdf2_sha256$";
@@ -137,7 +137,7 @@ impl Layout {
 
 fn strip<'a>(format: &str, s: &'a str, prefix: &str) -> Result<&'a str, HashError> {
     s.strip_prefix(prefix)
-        .ok_or_else(|| HashError::malformed(format, "prefix", format!("must be {prefix:?}")))
+        .ok_or_else(|| HashError::malformed(format, "prefix", format_args!("must be {prefix:?}")))
 }
 
 /// Split `s` into exactly `N` fields; `shape` shows the expected layout in the error
@@ -163,7 +163,7 @@ fn split_exact<'a, const N: usize>(
         Err(HashError::malformed(
             format,
             "layout",
-            format!("must be {shape} ({N} fields after the prefix, found {found})"),
+            format_args!("must be {shape} ({N} fields after the prefix, found {found})"),
         ))
     }
 }
@@ -178,27 +178,12 @@ fn start_with_iterations(prefix: &str, iterations: u32, more: usize) -> String {
     out
 }
 
-fn push_decimal(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
-}
-
 /// A decimal iteration count that fits PBKDF2's 32-bit counter (zero is refused by
 /// [`Pbkdf2Value::new`]).
 fn iterations(format: &str, field: &str, s: &str) -> Result<u32, HashError> {
     let n = parse_decimal(format, field, s)?;
     u32::try_from(n)
-        .map_err(|_| HashError::malformed(format, field, format!("{n} exceeds 4294967295")))
+        .map_err(|_| HashError::malformed(format, field, format_args!("{n} exceeds 4294967295")))
 }
 
 fn decoded(
@@ -207,7 +192,7 @@ fn decoded(
     dialect: &str,
     result: Result<Vec<u8>, DecodeError>,
 ) -> Result<Vec<u8>, HashError> {
-    result.map_err(|e| HashError::malformed(format, field, format!("is not {dialect}: {e}")))
+    result.map_err(|e| HashError::malformed(format, field, format_args!("is not {dialect}: {e}")))
 }
 
 fn std_b64(format: &str, field: &str, s: &str) -> Result<Vec<u8>, HashError> {
@@ -230,7 +215,7 @@ fn exact_len(format: &str, field: &str, bytes: &[u8], want: usize) -> Result<(),
         Err(HashError::malformed(
             format,
             field,
-            format!("must decode to {want} bytes, found {}", bytes.len()),
+            format_args!("must decode to {want} bytes, found {}", bytes.len()),
         ))
     }
 }
@@ -281,8 +266,8 @@ fn render_django(prefix: &str, v: &Pbkdf2Value) -> String {
 /// passlib's MCF form and the PHC form share `$pbkdf2…$`: MCF iff the params field is
 /// not `key=value` (RustCrypto `pbkdf2/src/mcf.rs` draws the same line).
 fn passlib_claim(s: &str, prefix: &str) -> Option<Claim> {
-    let params = s.strip_prefix(prefix)?.split('$').next()?;
-    (!params.contains('=')).then_some(Claim::Certain)
+    let params = split_ascii(s.strip_prefix(prefix)?, b'$').next()?;
+    (!params.as_bytes().contains(&b'=')).then_some(Claim::Certain)
 }
 
 fn parse_passlib(
@@ -360,7 +345,7 @@ fn parse_phc(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, H
             return Err(HashError::malformed(
                 format,
                 "algorithm",
-                format!(
+                format_args!(
                     "must be pbkdf2[-sha256|-sha512], found {:?}",
                     truncate(other, 24)
                 ),
@@ -384,7 +369,7 @@ fn parse_phc(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, H
         return Err(HashError::malformed(
             format,
             "l",
-            format!("says {l} bytes but the hash decodes to {}", dk.len()),
+            format_args!("says {l} bytes but the hash decodes to {}", dk.len()),
         ));
     }
     Pbkdf2Value::new(format, ctx, prf, iterations, salt, dk)
@@ -470,7 +455,7 @@ fn parse_werkzeug(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Val
         return Err(HashError::malformed(
             format,
             "hash name",
-            format!("is not a hashlib name: {:?}", truncate(&name, 24)),
+            format_args!("is not a hashlib name: {:?}", truncate(&name, 24)),
         ));
     };
     let Some(iter) = iter else {
@@ -489,7 +474,7 @@ fn parse_werkzeug(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Val
         return Err(HashError::malformed(
             format,
             "hash",
-            format!("must be lower-case hex, found {c:?}"),
+            format_args!("must be lower-case hex, found {c:?}"),
         ));
     }
     let dk = hex(format, "hash", hash)?;
@@ -627,21 +612,21 @@ fn parse_aspnet_v3(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Va
         return Err(HashError::malformed(
             format,
             "iterations",
-            format!("{iterations} exceeds 2147483647"),
+            format_args!("{iterations} exceeds 2147483647"),
         ));
     }
     if salt_len < ASPNET_V3_MIN_LEN {
         return Err(HashError::malformed(
             format,
             "salt length",
-            format!("{salt_len} is below the 16 bytes ASP.NET requires"),
+            format_args!("{salt_len} is below the 16 bytes ASP.NET requires"),
         ));
     }
     let Some((salt, dk)) = body.split_at_checked(salt_len) else {
         return Err(HashError::malformed(
             format,
             "salt length",
-            format!(
+            format_args!(
                 "{salt_len} exceeds the {} bytes after the header",
                 body.len()
             ),
@@ -651,7 +636,7 @@ fn parse_aspnet_v3(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Va
         return Err(HashError::malformed(
             format,
             "subkey",
-            format!("is {} bytes, below the 16 ASP.NET requires", dk.len()),
+            format_args!("is {} bytes, below the 16 ASP.NET requires", dk.len()),
         ));
     }
     // The subkey is "the rest of the payload", so bytes appended after it are read as a
@@ -661,7 +646,7 @@ fn parse_aspnet_v3(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Va
         return Err(HashError::malformed(
             format,
             "subkey",
-            format!(
+            format_args!(
                 "is {} bytes, not a whole number of 32-bit words (data after the subkey?)",
                 dk.len()
             ),
@@ -705,7 +690,7 @@ fn parse_colon(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value,
         return Err(HashError::malformed(
             format,
             "algorithm",
-            format!(
+            format_args!(
                 "must be sha1, sha256 or sha512, found {:?}",
                 truncate(alg, 24)
             ),
@@ -804,7 +789,7 @@ fn parse_clerk_sha1(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2V
             return Err(HashError::malformed(
                 format,
                 "layout",
-                format!(
+                format_args!(
                     "must be pbkdf2_sha1$<iterations>$<salt>$<hex hash>[$<key length>] \
                      (3 or 4 fields after the prefix, found {})",
                     fields.len()
@@ -823,7 +808,7 @@ fn parse_clerk_sha1(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2V
             return Err(HashError::malformed(
                 format,
                 "key length",
-                format!("is {n} but the hash is {} bytes", dk.len()),
+                format_args!("is {n} but the hash is {} bytes", dk.len()),
             ));
         }
     }
