@@ -179,24 +179,35 @@ impl Batch {
     }
 }
 
-/// Output buffers handed back by the writer for reuse: fresh memory costs page faults
-/// (the kernel zeroes every new page), reused memory does not.
+/// Groups handed back by the writer for reuse, buffers and all: fresh memory costs
+/// page faults (the kernel zeroes every new page) and cross-thread frees; reused
+/// memory costs neither.
 #[derive(Default)]
-struct BufPool(Mutex<Vec<Vec<u8>>>);
+struct GroupPool(Mutex<Vec<Group>>);
 
-impl BufPool {
-    fn take(&self) -> Vec<u8> {
+impl GroupPool {
+    fn take(&self) -> Group {
         self.0
             .lock()
             .ok()
             .and_then(|mut v| v.pop())
-            .unwrap_or_default()
+            .unwrap_or_else(|| Group {
+                users: Vec::new(),
+                rejects: Vec::new(),
+                keys: Vec::new(),
+                ids: String::new(),
+                items: Vec::new(),
+            })
     }
-    fn give(&self, mut buf: Vec<u8>) {
-        buf.clear();
+    fn give(&self, mut g: Group) {
+        g.users.clear();
+        g.rejects.clear();
+        g.keys.clear();
+        g.ids.clear();
+        g.items.clear();
         if let Ok(mut v) = self.0.lock() {
             if v.len() < (IN_FLIGHT + 2) * BATCH / GROUP {
-                v.push(buf);
+                v.push(g);
             }
         }
     }
@@ -208,16 +219,12 @@ fn render_group(
     cfg: &ClassifyConfig,
     fp: &Fingerprinter,
     format: UserFormat,
-    bufs: &BufPool,
+    groups: &GroupPool,
 ) -> Group {
     let n = range.len();
-    let mut g = Group {
-        users: bufs.take(),
-        rejects: Vec::new(),
-        keys: Vec::with_capacity(n * 2),
-        ids: String::new(),
-        items: Vec::with_capacity(n),
-    };
+    let mut g = groups.take();
+    g.keys.reserve(n * 2);
+    g.items.reserve(n);
     let mut csv_out = (format == UserFormat::Csv).then(|| {
         csv::WriterBuilder::new()
             .has_headers(false)
@@ -701,7 +708,7 @@ pub fn run_with(
         .map_err(|e| input_err(format!("cannot start worker threads: {e}")))?;
     let fingerprinter = Fingerprinter::default();
     let user_format = sink.user_format();
-    let bufs = BufPool::default();
+    let groups = GroupPool::default();
 
     let (batch_tx, batch_rx) = sync_channel::<Batch>(IN_FLIGHT);
     // Rendered CSV batches go back to the reader to be filled again.
@@ -754,7 +761,7 @@ pub fn run_with(
         // Stage 3: de-duplicate, count, write.
         let progress_state = Arc::clone(&state);
         let pool_ref = &pool;
-        let bufs_ref = &bufs;
+        let groups_ref = &groups;
         let writer_handle = scope.spawn(move || -> io::Result<Counts> {
             let mut w = Writer {
                 sink,
@@ -765,7 +772,7 @@ pub fn run_with(
             for groups in out_rx {
                 for g in groups {
                     w.group(&g)?;
-                    bufs_ref.give(g.users);
+                    groups_ref.give(g);
                 }
                 let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
                 progress(w.tally.input, bytes);
@@ -787,7 +794,7 @@ pub fn run_with(
                             &cfg.classify,
                             &fingerprinter,
                             user_format,
-                            &bufs,
+                            &groups,
                         )
                     })
                     .collect()
