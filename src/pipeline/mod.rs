@@ -22,7 +22,6 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 
-use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -708,12 +707,19 @@ pub fn run_with(
         .map_err(|e| input_err(format!("cannot start worker threads: {e}")))?;
     let fingerprinter = Fingerprinter::default();
     let user_format = sink.user_format();
-    let groups = GroupPool::default();
+    let group_pool = GroupPool::default();
 
     let (batch_tx, batch_rx) = sync_channel::<Batch>(IN_FLIGHT);
     // Rendered CSV batches go back to the reader to be filled again.
     let (recycled_tx, recycled_rx) = sync_channel::<CsvBatch>(IN_FLIGHT);
-    let (out_tx, out_rx) = sync_channel::<Vec<Group>>(IN_FLIGHT);
+    // Rendered groups, in any order (the writer reorders); tokens bound how many are
+    // in flight, rendered or being rendered, so memory stays flat.
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<(u64, Result<Group, String>)>();
+    let max_groups = (IN_FLIGHT + 1) * BATCH / GROUP;
+    let (token_tx, token_rx) = sync_channel::<()>(max_groups);
+    for _ in 0..max_groups {
+        let _ = token_tx.send(());
+    }
 
     std::thread::scope(|scope| {
         // Stage 1: read.
@@ -758,10 +764,10 @@ pub fn run_with(
             Ok(())
         });
 
-        // Stage 3: de-duplicate, count, write.
+        // Stage 3: de-duplicate, count, write — groups put back in order as they come.
         let progress_state = Arc::clone(&state);
         let pool_ref = &pool;
-        let groups_ref = &groups;
+        let group_pool_ref = &group_pool;
         let writer_handle = scope.spawn(move || -> io::Result<Counts> {
             let mut w = Writer {
                 sink,
@@ -769,43 +775,64 @@ pub fn run_with(
                 dedup,
                 provisional: false,
             };
-            for groups in out_rx {
-                for g in groups {
+            let mut pending: BTreeMap<u64, Group> = BTreeMap::new();
+            let mut next = 0u64;
+            for (seq, group) in out_rx {
+                pending.insert(seq, group.map_err(io::Error::other)?);
+                let before = next;
+                while let Some(g) = pending.remove(&next) {
                     w.group(&g)?;
-                    groups_ref.give(g);
+                    group_pool_ref.give(g);
+                    next += 1;
+                    let _ = token_tx.send(());
                 }
-                let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
-                progress(w.tally.input, bytes);
+                if next / 16 != before / 16 {
+                    let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
+                    progress(w.tally.input, bytes);
+                }
             }
+            if !pending.is_empty() {
+                return Err(io::Error::other(
+                    "a worker stopped before rendering every record",
+                ));
+            }
+            let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
+            progress(w.tally.input, bytes);
             w.finish(pool_ref)
         });
 
-        // Stage 2: classify and render in parallel, in order.
-        for batch in batch_rx {
-            let n = batch.len();
-            let groups: Vec<Group> = pool.install(|| {
-                (0..n.div_ceil(GROUP))
-                    .into_par_iter()
-                    .map(|g| {
+        // Stage 2: classify and render on the pool, a group per task. No barrier between
+        // batches: a free worker takes the next group whatever is still running.
+        let mut seq = 0u64;
+        pool.in_place_scope(|s| {
+            'batches: for batch in batch_rx {
+                let batch = Arc::new(batch);
+                let n = batch.len();
+                for g in 0..n.div_ceil(GROUP) {
+                    if token_rx.recv().is_err() {
+                        break 'batches; // the writer stopped; its error is reported below
+                    }
+                    let (batch, out_tx, recycled_tx) =
+                        (Arc::clone(&batch), out_tx.clone(), recycled_tx.clone());
+                    let this = seq;
+                    seq += 1;
+                    let (classify_cfg, fp, groups) = (&cfg.classify, &fingerprinter, &group_pool);
+                    s.spawn(move |_| {
                         let range = g * GROUP..((g + 1) * GROUP).min(n);
-                        render_group(
-                            &batch,
-                            range,
-                            &cfg.classify,
-                            &fingerprinter,
-                            user_format,
-                            &groups,
-                        )
-                    })
-                    .collect()
-            });
-            if let Batch::Csv(b) = batch {
-                let _ = recycled_tx.try_send(b);
+                        let rendered =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                render_group(&batch, range, classify_cfg, fp, user_format, groups)
+                            }))
+                            .map_err(|_| "a worker panicked while classifying".to_string());
+                        let _ = out_tx.send((this, rendered));
+                        // The last group of a CSV batch hands its buffers back to the reader.
+                        if let Some(Batch::Csv(b)) = Arc::into_inner(batch) {
+                            let _ = recycled_tx.try_send(b);
+                        }
+                    });
+                }
             }
-            if out_tx.send(groups).is_err() {
-                break; // the writer failed; its error is reported below
-            }
-        }
+        });
         drop(out_tx);
         let counts = writer_handle
             .join()
