@@ -22,6 +22,7 @@ fn is_bundle_file(name: &str) -> bool {
         || name == REJECTS
         || name == "manifest.json.tmp"
         || name == "rejects.jsonl.old"
+        || name == "rejects.jsonl.new"
         || (name.starts_with("users-")
             && (name.ends_with(".jsonl") || name.ends_with(".jsonl.old")))
 }
