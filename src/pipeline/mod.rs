@@ -1,12 +1,13 @@
 //! The migrate pipeline: read → classify and render in parallel → de-duplicate and
 //! write, in input order.
 //!
-//! Three stages joined by bounded channels, so memory stays flat whatever the input
-//! size: a reader thread parses the stream into batches (CSV: one buffer per batch,
-//! no allocation per record), the calling thread has a rayon pool classify each batch
-//! in groups and render every record to its output bytes (order kept by `collect` on
-//! an indexed iterator), and a writer thread checks duplicates (which needs input
-//! order), counts, and hands the bytes to the [`Sink`]. Every input record reaches the
+//! Three stages, bounded so memory stays flat whatever the input size: a reader
+//! thread parses the stream into batches (CSV: one buffer per batch, no allocation per
+//! record); the calling thread hands each group of 256 records to the rayon pool as
+//! its own task, which classifies them and renders every record to its output bytes
+//! (tokens bound the groups in flight); a writer thread puts the groups back in input
+//! order, checks duplicates (which needs that order), counts, and hands the bytes to
+//! the [`Sink`]. Every input record reaches the
 //! sink exactly once, as a user or a reject (a provisional user may later be turned
 //! into a reject by [`Sink::retract`]).
 
