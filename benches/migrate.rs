@@ -163,25 +163,7 @@ fn main() {
         data.len() as f64 / (1 << 20) as f64
     );
 
-    let (mut f_rates, mut m_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 1..=rounds {
-        let (fr, f) = floor(&data);
-        let (mr, m) = migrate(&data, jobs);
-        assert_eq!(fr, rows, "floor read every row");
-        assert_eq!(mr, rows, "migrate saw every row");
-        eprintln!(
-            "  round {round}: floor {f:>12.0} rows/s   migrate {m:>12.0} rows/s   ratio {:.3}",
-            m / f
-        );
-        f_rates.push(f);
-        m_rates.push(m);
-        ratios.push(m / f);
-    }
-    let (f, m, r) = (
-        median(&mut f_rates),
-        median(&mut m_rates),
-        median(&mut ratios),
-    );
+    let (f, m, r) = interleaved(rounds, rows, "", || floor(&data), || migrate(&data, jobs));
     println!();
     println!("{:<52} {:>14}", "measurement (median of rounds)", "rows/s");
     println!(
@@ -199,23 +181,12 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = tmp.path().join("export.csv");
     std::fs::write(&input, &data).expect("write export");
-    let (mut f_rates, mut m_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 1..=rounds {
-        let (fr, f) = floor_disk(&input, tmp.path());
-        let (mr, m) = migrate_disk(&input, tmp.path(), jobs);
-        assert_eq!((fr, mr), (rows, rows), "every row");
-        eprintln!(
-            "  disk round {round}: floor {f:>12.0} rows/s   migrate {m:>12.0} rows/s   ratio {:.3}",
-            m / f
-        );
-        f_rates.push(f);
-        m_rates.push(m);
-        ratios.push(m / f);
-    }
-    let (f, m, r) = (
-        median(&mut f_rates),
-        median(&mut m_rates),
-        median(&mut ratios),
+    let (f, m, r) = interleaved(
+        rounds,
+        rows,
+        "disk ",
+        || floor_disk(&input, tmp.path()),
+        || migrate_disk(&input, tmp.path(), jobs),
     );
     println!(
         "{:<52} {:>14.0}",
@@ -227,4 +198,33 @@ fn main() {
         m
     );
     println!("ratio on disk (median of per-round ratios): {r:.3}");
+}
+
+/// `rounds` rounds of floor then migrate; medians of the floor and migrate rates and
+/// of the per-round ratios.
+fn interleaved(
+    rounds: usize,
+    rows: u64,
+    label: &str,
+    mut floor: impl FnMut() -> (u64, f64),
+    mut migrate: impl FnMut() -> (u64, f64),
+) -> (f64, f64, f64) {
+    let (mut f_rates, mut m_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let (fr, f) = floor();
+        let (mr, m) = migrate();
+        assert_eq!((fr, mr), (rows, rows), "every row read and migrated");
+        eprintln!(
+            "  {label}round {round}: floor {f:>12.0} rows/s   migrate {m:>12.0} rows/s   ratio {:.3}",
+            m / f
+        );
+        f_rates.push(f);
+        m_rates.push(m);
+        ratios.push(m / f);
+    }
+    (
+        median(&mut f_rates),
+        median(&mut m_rates),
+        median(&mut ratios),
+    )
 }
