@@ -297,6 +297,7 @@ impl BundleWriter {
                 self.rejects.write_record(&rec)?;
             }
             self.rejects.write_record(&json)?;
+            let mut found = false;
             while let Some(l) = users.peek()? {
                 if l > line {
                     break;
@@ -304,7 +305,14 @@ impl BundleWriter {
                 let (l, rec) = users.take().expect("peeked");
                 if l < line {
                     self.user(l, &rec)?;
+                } else {
+                    found = true;
                 }
+            }
+            if !found {
+                return Err(io::Error::other(format!(
+                    "duplicate detection: the user at line {line} is not in the bundle"
+                )));
             }
             next = rest.next().transpose()?;
         }
