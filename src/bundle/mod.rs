@@ -99,9 +99,9 @@ pub struct BundleWriter {
     dir: PathBuf,
     chunk_size: u64,
     current: Option<HashedFile>,
-    chunks: u32,
     done: Vec<FileEntry>,
-    /// The source line of each chunk's first user (to find a retracted line's chunk).
+    /// The source line of each chunk's first user (to find a retracted line's chunk);
+    /// its length is the number of chunks opened.
     first_lines: Vec<u64>,
     rejects: HashedFile,
 }
@@ -153,7 +153,6 @@ impl BundleWriter {
             dir: dir.to_path_buf(),
             chunk_size: chunk_size.max(1),
             current: None,
-            chunks: 0,
             done: Vec::new(),
             first_lines: Vec::new(),
             rejects,
@@ -269,7 +268,7 @@ impl BundleWriter {
             .partition_point(|&f| f <= first.0)
             .saturating_sub(1);
         let mut old_users = Vec::new();
-        for n in k as u32 + 1..=self.chunks {
+        for n in k as u32 + 1..=self.first_lines.len() as u32 {
             let from = self.dir.join(chunk_name(n));
             let to = self.dir.join(format!("{}.old", chunk_name(n)));
             fs::rename(&from, &to)?;
@@ -277,7 +276,6 @@ impl BundleWriter {
         }
         self.done.truncate(k);
         self.first_lines.truncate(k);
-        self.chunks = k as u32;
         let old_rejects = self.dir.join("rejects.jsonl.old");
         let rejects = std::mem::replace(
             &mut self.rejects,
@@ -341,9 +339,9 @@ impl Sink for BundleWriter {
             if let Some(cur) = self.current.take() {
                 self.done.push(cur.finish()?);
             }
-            self.chunks += 1;
-            self.current = Some(HashedFile::create(&self.dir, &chunk_name(self.chunks))?);
             self.first_lines.push(line);
+            let n = self.first_lines.len() as u32;
+            self.current = Some(HashedFile::create(&self.dir, &chunk_name(n))?);
         }
         self.current
             .as_mut()

@@ -416,11 +416,6 @@ impl Dedup {
         }
     }
 
-    /// Whether users are now sent on provisionally.
-    pub fn spilled(&self) -> bool {
-        self.spill.is_some()
-    }
-
     /// The next user in input order, with its keys. After a `Provisional` answer the
     /// caller records the user with [`Dedup::provisional`].
     pub fn check(&mut self, line: u64, keys: &[Key]) -> io::Result<Check> {

@@ -313,11 +313,6 @@ impl CsvBatch {
         self.records.is_empty()
     }
 
-    /// Bytes of field data held (to size batches).
-    pub fn data_bytes(&self) -> usize {
-        self.used
-    }
-
     /// Record `i`: its physical line, and its fields or why they cannot be used.
     pub fn get(&self, i: usize) -> (u64, Result<FieldsRef<'_>, RowError>) {
         let r = self.records[i];
@@ -468,10 +463,6 @@ impl<'a> CsvReader<'a> {
             reader.done = true;
         }
         Ok(reader)
-    }
-
-    pub fn header(&self) -> &Arc<CsvHeader> {
-        &self.header
     }
 
     /// Up to `max_records` records (fewer at the end of the input, or once about
