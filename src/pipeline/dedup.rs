@@ -27,7 +27,7 @@
 use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 
 use rayon::prelude::*;
 use siphasher::sip128::{Hasher128, SipHasher13};
@@ -193,31 +193,65 @@ fn unpack(v: u64) -> (u64, u8) {
 
 /// Many append-only streams of fixed-size records in one unlinked temp file: each
 /// stream is a list of blocks, read back with positioned reads (so streams can be
-/// read in parallel).
+/// read in parallel). Small blocks are staged and written `STAGE` bytes at a time:
+/// one system call per 2 KiB partition block cost more than the rest of the spill.
 struct BlockFile {
     file: File,
-    len: u64,
+    /// Bytes written to the file.
+    written: u64,
+    /// Appended blocks not yet written; they follow `written`.
+    staged: Vec<u8>,
 }
+
+const STAGE: usize = 256 << 10;
 
 impl BlockFile {
     fn new() -> io::Result<Self> {
         Ok(BlockFile {
             file: anonymous_file()?,
-            len: 0,
+            written: 0,
+            staged: Vec::new(),
         })
     }
 
     /// Append a block; returns where it went.
     fn append(&mut self, data: &[u8]) -> io::Result<(u64, u32)> {
-        use std::os::unix::fs::FileExt;
-        self.file.write_all_at(data, self.len)?;
-        let at = self.len;
-        self.len += data.len() as u64;
+        let at = self.written + self.staged.len() as u64;
+        if self.staged.len() + data.len() > STAGE {
+            self.flush()?;
+        }
+        if data.len() >= STAGE {
+            self.write(data)?;
+        } else {
+            if self.staged.capacity() == 0 {
+                self.staged.reserve_exact(STAGE);
+            }
+            self.staged.extend_from_slice(data);
+        }
         Ok((at, data.len() as u32))
+    }
+
+    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.file.write_all_at(data, self.written)?;
+        self.written += data.len() as u64;
+        Ok(())
+    }
+
+    /// Write what is staged: blocks can be read only once written.
+    fn flush(&mut self) -> io::Result<()> {
+        let staged = std::mem::take(&mut self.staged);
+        self.write(&staged)?;
+        self.staged = staged;
+        self.staged.clear();
+        Ok(())
     }
 
     fn read(&self, (at, len): (u64, u32), out: &mut Vec<u8>) -> io::Result<()> {
         use std::os::unix::fs::FileExt;
+        if at + u64::from(len) > self.written {
+            return Err(io::Error::other("spill block read before it was written"));
+        }
         let start = out.len();
         out.resize(start + len as usize, 0);
         self.file.read_exact_at(&mut out[start..], at)
@@ -284,8 +318,12 @@ struct Spill {
     parts: Vec<Partition>,
     cands: BlockFile,
     cand_runs: Vec<Vec<(u64, u32)>>,
-    meta: BufWriter<File>,
+    /// Provisional users' records, written `META_BUF` bytes at a time.
+    meta: File,
+    meta_buf: Vec<u8>,
 }
+
+const META_BUF: usize = 64 << 10;
 
 impl Spill {
     fn new() -> io::Result<Self> {
@@ -294,7 +332,8 @@ impl Spill {
             parts: (0..PARTITIONS).map(|_| (Vec::new(), Vec::new())).collect(),
             cands: BlockFile::new()?,
             cand_runs: Vec::new(),
-            meta: BufWriter::with_capacity(1 << 16, anonymous_file()?),
+            meta: anonymous_file()?,
+            meta_buf: Vec::with_capacity(META_BUF + 512),
         })
     }
 
@@ -314,14 +353,14 @@ impl Spill {
     }
 }
 
-fn put_opt(w: &mut impl Write, s: Option<&str>) -> io::Result<()> {
+fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => {
-            w.write_all(&[1])?;
-            w.write_all(&(s.len() as u32).to_le_bytes())?;
-            w.write_all(s.as_bytes())
+            out.push(1);
+            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
         }
-        None => w.write_all(&[0]),
+        None => out.push(0),
     }
 }
 
@@ -347,28 +386,16 @@ const CONFIDENCES: [Confidence; 4] = [
     Confidence::Hint,
 ];
 
-fn write_meta(w: &mut impl Write, line: u64, m: &MetaRef<'_>) -> io::Result<()> {
+/// Append one provisional user's record to `out`.
+fn write_meta(out: &mut Vec<u8>, line: u64, m: &MetaRef<'_>) {
     let conf = m
         .confidence
         .and_then(|c| CONFIDENCES.iter().position(|x| *x == c))
         .map_or(0xff, |i| i as u8);
-    // One write per record: assembled on the stack when it fits.
-    let mut rec = [0u8; 256];
-    let mut cur = io::Cursor::new(&mut rec[..]);
-    let fits = (|| -> io::Result<()> {
-        cur.write_all(&line.to_le_bytes())?;
-        cur.write_all(&[conf, u8::from(m.without_password), u8::from(m.upgrade)])?;
-        put_opt(&mut cur, m.external_id)?;
-        put_opt(&mut cur, m.format)
-    })();
-    if fits.is_ok() {
-        let n = cur.position() as usize;
-        return w.write_all(&rec[..n]);
-    }
-    w.write_all(&line.to_le_bytes())?;
-    w.write_all(&[conf, u8::from(m.without_password), u8::from(m.upgrade)])?;
-    put_opt(w, m.external_id)?;
-    put_opt(w, m.format)
+    out.extend_from_slice(&line.to_le_bytes());
+    out.extend_from_slice(&[conf, u8::from(m.without_password), u8::from(m.upgrade)]);
+    put_opt(out, m.external_id);
+    put_opt(out, m.format);
 }
 
 fn read_meta(r: &mut impl Read) -> io::Result<(u64, UserMeta)> {
@@ -450,7 +477,14 @@ impl Dedup {
     /// Remember what a provisional user counted as.
     pub fn provisional(&mut self, line: u64, meta: &MetaRef<'_>) -> io::Result<()> {
         match &mut self.spill {
-            Some(s) => write_meta(&mut s.meta, line, meta),
+            Some(s) => {
+                write_meta(&mut s.meta_buf, line, meta);
+                if s.meta_buf.len() >= META_BUF {
+                    s.meta.write_all(&s.meta_buf)?;
+                    s.meta_buf.clear();
+                }
+                Ok(())
+            }
             None => Ok(()),
         }
     }
@@ -471,6 +505,7 @@ impl Dedup {
             }
             *buf = Vec::new();
         }
+        spill.keys.flush()?;
         // Resolve partitions in parallel, one per thread at a time (memory: one
         // partition's keys and map per thread); each gives one sorted run of candidates.
         let keys = &spill.keys;
@@ -492,11 +527,13 @@ impl Dedup {
             }
         }
         drop(spill.keys);
-        let mut meta_file = spill.meta.into_inner().map_err(|e| e.into_error())?;
+        let mut meta_file = spill.meta;
+        meta_file.write_all(&spill.meta_buf)?;
         {
             use std::io::Seek;
             meta_file.seek(io::SeekFrom::Start(0))?;
         }
+        spill.cands.flush()?;
         let merged = Merge::new(spill.cands, spill.cand_runs)?;
         Ok(Box::new(Retractions {
             merged,
@@ -667,6 +704,42 @@ pub fn duplicate_reason(kind: u8, first: u64) -> (&'static str, String) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn staged_blocks_read_back_as_written() {
+        let mut f = BlockFile::new().unwrap();
+        // Small blocks (staged), one as large as the stage (written directly), and
+        // enough of them to flush the stage several times along the way.
+        let sizes = (0..600usize)
+            .map(|i| {
+                if i == 300 {
+                    STAGE + 7
+                } else {
+                    1 + i * 37 % 2048
+                }
+            })
+            .collect::<Vec<_>>();
+        let blocks: Vec<(Vec<u8>, (u64, u32))> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let data = (0..n).map(|j| (i * 31 + j) as u8).collect::<Vec<_>>();
+                let at = f.append(&data).unwrap();
+                (data, at)
+            })
+            .collect();
+        let last = blocks.last().unwrap().1;
+        assert!(
+            f.read(last, &mut Vec::new()).is_err(),
+            "a staged block is not on disk yet"
+        );
+        f.flush().unwrap();
+        for (data, at) in &blocks {
+            let mut out = vec![9];
+            f.read(*at, &mut out).unwrap();
+            assert_eq!(&out[1..], &data[..]);
+        }
+    }
+
     /// Every user's decision, inline or after resolution: `None` = kept, or the
     /// (kind, first line) it duplicates.
     fn decide(users: &[(u64, Vec<Key>)], limit: usize) -> Vec<Option<(u8, u64)>> {
@@ -783,8 +856,8 @@ mod tests {
             without_password: m.without_password,
             upgrade: m.upgrade,
         };
-        write_meta(&mut buf, 42, &r).unwrap();
-        write_meta(&mut buf, 43, &MetaRef::default()).unwrap();
+        write_meta(&mut buf, 42, &r);
+        write_meta(&mut buf, 43, &MetaRef::default());
         let mut r = &buf[..];
         assert_eq!(read_meta(&mut r).unwrap(), (42, m));
         assert_eq!(read_meta(&mut r).unwrap(), (43, UserMeta::default()));

@@ -3,7 +3,7 @@
 //!
 //! Three stages, bounded so memory stays flat whatever the input size: a reader
 //! thread parses the stream into batches (CSV: one buffer per batch, no allocation per
-//! record); the calling thread hands each group of 256 records to the rayon pool as
+//! record); the calling thread hands each group of 1,024 records to the rayon pool as
 //! its own task, which classifies them and renders every record to its output bytes
 //! (tokens bound the groups in flight); a writer thread puts the groups back in input
 //! order, checks duplicates (which needs that order), counts, and hands the bytes to
@@ -36,9 +36,12 @@ const BATCH: usize = 4096;
 /// Field bytes per CSV batch (a batch of long records ends early).
 const BATCH_BYTES: usize = 4 << 20;
 /// Records per rayon task: rendered into one buffer.
-const GROUP: usize = 256;
+const GROUP: usize = 1024;
 /// Batches in flight between stages (bounds memory).
 const IN_FLIGHT: usize = 2;
+/// CSV batches in circulation: one being filled, `IN_FLIGHT` queued, and those whose
+/// groups are still being rendered (tokens allow `IN_FLIGHT + 1` batches' worth).
+const CSV_BATCHES: usize = 2 * IN_FLIGHT + 2;
 
 /// How users are rendered for the sink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -712,7 +715,10 @@ pub fn run_with(
 
     let (batch_tx, batch_rx) = sync_channel::<Batch>(IN_FLIGHT);
     // Rendered CSV batches go back to the reader to be filled again.
-    let (recycled_tx, recycled_rx) = sync_channel::<CsvBatch>(IN_FLIGHT);
+    // A fixed set of batches circulates: the reader makes at most CSV_BATCHES and then
+    // waits for one back, so their buffers are allocated and paged in once (a batch
+    // made fresh each time costs page faults and cross-thread frees).
+    let (recycled_tx, recycled_rx) = sync_channel::<CsvBatch>(CSV_BATCHES);
     // Rendered groups, in any order (the writer reorders); tokens bound how many are
     // in flight, rendered or being rendered, so memory stays flat.
     let (out_tx, out_rx) = std::sync::mpsc::channel::<(u64, Result<Group, String>)>();
@@ -731,10 +737,23 @@ pub fn run_with(
             match kind {
                 InputKind::Csv { delimiter } => {
                     let mut csv = CsvReader::new(r, delimiter).map_err(|e| e.to_string())?;
-                    while let Some(b) = csv
-                        .next_batch(recycled_rx.try_recv().ok(), BATCH, BATCH_BYTES)
-                        .map_err(|e| after(e, last_line))?
-                    {
+                    let mut made = 0;
+                    loop {
+                        let reuse = if made < CSV_BATCHES {
+                            recycled_rx.try_recv().ok()
+                        } else {
+                            match recycled_rx.recv() {
+                                Ok(b) => Some(b),
+                                Err(_) => return Ok(()), // downstream stopped
+                            }
+                        };
+                        made += usize::from(reuse.is_none());
+                        let Some(b) = csv
+                            .next_batch(reuse, BATCH, BATCH_BYTES)
+                            .map_err(|e| after(e, last_line))?
+                        else {
+                            break;
+                        };
                         last_line = b.get(b.len() - 1).0;
                         if batch_tx.send(Batch::Csv(b)).is_err() {
                             return Ok(()); // downstream stopped; its error wins
@@ -835,6 +854,8 @@ pub fn run_with(
             }
         });
         drop(out_tx);
+        // A reader waiting for a batch back learns that none will come.
+        drop(recycled_tx);
         let counts = writer_handle
             .join()
             .map_err(|_| PipelineError::Output(io::Error::other("writer thread panicked")))?
