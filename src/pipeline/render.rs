@@ -13,15 +13,13 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    // Most strings need no escape: find that out eight bytes at a time.
-    let clean = bytes.len() - bytes.len() % 8;
-    if !bytes[..clean]
-        .chunks_exact(8)
-        .any(|c| needs_escape(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
-        && !bytes[clean..]
-            .iter()
-            .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-    {
+    // Most strings need no escape: find that out eight bytes at a time, without a
+    // branch per word (the OR of the masks vectorises).
+    let (words, tail) = bytes.split_at(bytes.len() - bytes.len() % 8);
+    let mask = words.chunks_exact(8).fold(0, |acc, c| {
+        acc | escape_mask(u64::from_le_bytes(c.try_into().expect("8 bytes")))
+    });
+    if mask == 0 && !tail.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
@@ -55,14 +53,15 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a
-/// byte is "zero" after xor with the searched value; `has_less` finds bytes < n).
-fn needs_escape(w: u64) -> bool {
+/// Non-zero when any of the eight bytes is a control character, `"` or `\\` (SWAR:
+/// a byte is "zero" after xor with the searched value; `below` flags bytes < 0x20).
+/// Each term is exact about whether some byte matches, which is all this answers.
+fn escape_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
-    let less_than_0x20 = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
-    less_than_0x20 || has_zero(w ^ (ONES * b'"' as u64)) || has_zero(w ^ (ONES * b'\\' as u64))
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    below | zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64))
 }
 
 /// A string of ours known to need no escaping (format ids, codes): no scan.
@@ -204,6 +203,24 @@ mod tests {
         let mut s = serde_json::to_vec(v).unwrap();
         s.push(b'\n');
         s
+    }
+
+    #[test]
+    fn one_special_character_is_found_at_every_position() {
+        // Each byte that needs an escape, and neighbours that must not, at every
+        // offset of strings long enough to fill several eight-byte words.
+        for special in [
+            "\u{0}", "\u{1f}", "\"", "\\", "\n", " ", "!", "#", "[", "]", "\u{7f}", "é",
+        ] {
+            for len in 0..40 {
+                for at in 0..=len {
+                    let s = format!("{}{special}{}", "a".repeat(at), "b".repeat(len - at));
+                    let mut out = Vec::new();
+                    json_str(&mut out, &s);
+                    assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
     }
 
     proptest! {
