@@ -1,8 +1,11 @@
 //! Each format's string layout: a cheap claim, parse (text to value) and render (value to
 //! text). The parse and render of one layout sit side by side so they stay inverses.
 //!
-//! The `<prefix><iterations>$<salt>$<key>` layouts (Django, passlib MCF, Clerk) differ only
-//! in data, so they are static [`TextLayout`] descriptors with one parse and one render.
+//! Most layouts differ only in data, so they are static descriptors with one parse and one
+//! render each: [`TextLayout`] (`<prefix><iterations>$<salt>$<key>`: Django, passlib MCF,
+//! Clerk) and [`BlobLayout`] (a prefix, then one encoded `salt ‖ key` with fixed parameters:
+//! Atlassian, ASP.NET Identity v2, Spring). PHC, Werkzeug, ASP.NET Identity v3 and the colon
+//! form have their own code.
 
 use std::borrow::Cow;
 
@@ -81,19 +84,48 @@ static CLERK_SHA512_HEX: TextLayout = TextLayout {
     ..CLERK_SHA512
 };
 
-const ATLASSIAN: &str = "{PKCS5S2}";
-/// Spring's `pbkdf2` id: up to 5.7 the only one, then kept for `defaultsForSpringSecurity_v5_5`.
-const SPRING_V5_5: &str = "{pbkdf2}";
-const SPRING_V5_8: &str = "{pbkdf2@SpringSecurity_v5_8}";
-
 /// Atlassian `{PKCS5S2}`: fixed, not stored (passlib `atlassian_pbkdf2_sha1`).
-const ATLASSIAN_ITERATIONS: u32 = 10_000;
-const ATLASSIAN_SALT_LEN: usize = 16;
+static ATLASSIAN: BlobLayout = BlobLayout {
+    prefix: "{PKCS5S2}",
+    marker: None,
+    encoding: Encoding::StdB64,
+    prf: Prf::Sha1,
+    iterations: 10_000,
+    salt_len: 16,
+    key_len: 32,
+};
 /// ASP.NET Identity v2 (`PasswordHasher.HashPasswordV2`): SHA-1, 1000 iterations, 128-bit
 /// salt, 256-bit subkey after a 0x00 marker.
-const ASPNET_V2_ITERATIONS: u32 = 1000;
-const ASPNET_V2_SALT_LEN: usize = 16;
-const ASPNET_V2_LEN: usize = 1 + 16 + 32;
+static ASPNET_V2: BlobLayout = BlobLayout {
+    prefix: "",
+    marker: Some(0),
+    encoding: Encoding::StdB64,
+    prf: Prf::Sha1,
+    iterations: 1000,
+    salt_len: 16,
+    key_len: 32,
+};
+/// Spring's `pbkdf2` id: up to 5.7 the only one, then kept for `defaultsForSpringSecurity_v5_5`.
+/// Spring stores neither PRF nor iterations: the encoder id names a set of defaults
+/// (`Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_5` / `_v5_8`), both with a 256-bit
+/// hash.
+static SPRING_V5_5: BlobLayout = BlobLayout {
+    prefix: "{pbkdf2}",
+    marker: None,
+    encoding: Encoding::Hex,
+    prf: Prf::Sha1,
+    iterations: 185_000,
+    salt_len: 8,
+    key_len: 32,
+};
+static SPRING_V5_8: BlobLayout = BlobLayout {
+    prefix: "{pbkdf2@SpringSecurity_v5_8}",
+    prf: Prf::Sha256,
+    iterations: 310_000,
+    salt_len: 16,
+    ..SPRING_V5_5
+};
+
 /// ASP.NET Identity v3 header: marker, PRF, iterations, salt length.
 const ASPNET_V3_HEADER_LEN: usize = 13;
 /// `VerifyHashedPasswordV3` refuses salts and subkeys shorter than 128 bits.
@@ -101,8 +133,6 @@ const ASPNET_V3_MIN_LEN: usize = 16;
 /// The longest string the v3 shape claims without a hint (salt + subkey up to ~750 bytes):
 /// keeps claiming cheap on arbitrary input.
 const ASPNET_V3_MAX_CHARS: usize = 1024;
-/// Spring `Pbkdf2PasswordEncoder`: 256-bit hash width in both default sets.
-const SPRING_KEY_LEN: usize = 32;
 
 impl Layout {
     /// What every string [`Layout::claim`] takes starts with (see [`crate::scheme::Lead`]).
@@ -115,11 +145,11 @@ impl Layout {
             Layout::PasslibSha512 => Lead::prefixes(&[PASSLIB_SHA512.prefix]),
             Layout::Phc => Lead::prefixes(&["$pbkdf2"]),
             Layout::Werkzeug => Lead::prefixes(&["pbkdf2:", "pbkdf2$"]),
-            Layout::Atlassian => Lead::prefixes(&[ATLASSIAN]),
+            Layout::Atlassian => Lead::prefixes(&[ATLASSIAN.prefix]),
             Layout::AspnetV2 => Lead::prefixes(&["A"]),
             Layout::AspnetV3 => Lead::prefixes(&["AQAAAA"]),
             Layout::Colon => Lead::prefixes(&["sha1:", "sha256:", "sha512:"]),
-            Layout::Spring => Lead::prefixes(&[SPRING_V5_5, "{pbkdf2@"]),
+            Layout::Spring => Lead::prefixes(&[SPRING_V5_5.prefix, "{pbkdf2@"]),
             Layout::ClerkSha512 => Lead::prefixes(&[CLERK_SHA512.prefix]),
             Layout::ClerkSha512Hex => Lead::prefixes(&[CLERK_SHA512_HEX.prefix]),
         }
@@ -140,13 +170,12 @@ impl Layout {
             Layout::Werkzeug => {
                 (s.starts_with("pbkdf2:") || s.starts_with("pbkdf2$")).then_some(Claim::Certain)
             }
-            Layout::Atlassian => s.starts_with(ATLASSIAN).then_some(Claim::Certain),
+            Layout::Atlassian => s.starts_with(ATLASSIAN.prefix).then_some(Claim::Certain),
             Layout::AspnetV2 => aspnet_v2_shape(s).then_some(Claim::Shape),
             Layout::AspnetV3 => aspnet_v3_shape(s).then_some(Claim::Shape),
             Layout::Colon => colon_shape(s).then_some(Claim::Certain),
-            Layout::Spring => {
-                (s.starts_with(SPRING_V5_5) || s.starts_with("{pbkdf2@")).then_some(Claim::Certain)
-            }
+            Layout::Spring => (s.starts_with(SPRING_V5_5.prefix) || s.starts_with("{pbkdf2@"))
+                .then_some(Claim::Certain),
             Layout::ClerkSha256 => prefixed(&CLERK_SHA256, Claim::Alternative),
             Layout::ClerkSha1 => prefixed(&CLERK_SHA1, Claim::Alternative),
             Layout::ClerkSha512 => prefixed(&CLERK_SHA512, Claim::Alternative),
@@ -164,8 +193,8 @@ impl Layout {
             Layout::PasslibSha512 => PASSLIB_SHA512.parse(f, s, ctx),
             Layout::Phc => parse_phc(f, s, ctx),
             Layout::Werkzeug => parse_werkzeug(f, s, ctx),
-            Layout::Atlassian => parse_atlassian(f, s, ctx),
-            Layout::AspnetV2 => parse_aspnet_v2(f, s, ctx),
+            Layout::Atlassian => ATLASSIAN.parse(f, s, ctx),
+            Layout::AspnetV2 => ASPNET_V2.parse(f, s, ctx),
             Layout::AspnetV3 => parse_aspnet_v3(f, s, ctx),
             Layout::Colon => parse_colon(f, s, ctx),
             Layout::Spring => parse_spring(f, s, ctx),
@@ -187,11 +216,13 @@ impl Layout {
             Layout::PasslibSha512 => PASSLIB_SHA512.render(v),
             Layout::Phc => render_phc(v),
             Layout::Werkzeug => render_werkzeug(v),
-            Layout::Atlassian => render_atlassian(v),
-            Layout::AspnetV2 => render_aspnet_v2(v),
+            Layout::Atlassian => ATLASSIAN.render(v),
+            Layout::AspnetV2 => ASPNET_V2.render(v),
             Layout::AspnetV3 => render_aspnet_v3(v),
             Layout::Colon => render_colon(v),
-            Layout::Spring => render_spring(v),
+            // The PRF tells the two default sets apart.
+            Layout::Spring if v.prf == Prf::Sha256 => SPRING_V5_8.render(v),
+            Layout::Spring => SPRING_V5_5.render(v),
             Layout::ClerkSha256 => CLERK_SHA256.render(v),
             Layout::ClerkSha1 => CLERK_SHA1.render(v),
             Layout::ClerkSha512 => CLERK_SHA512.render(v),
@@ -313,7 +344,7 @@ fn unsupported(format: &str, what: impl std::fmt::Display) -> HashError {
 // Their methods are `#[inline(always)]`: [`Layout`]'s dispatch passes a static descriptor,
 // so the fields fold to constants and each layout's parse costs what hand-written code did.
 
-/// How salt or key bytes are written.
+/// How salt, key or payload bytes are written.
 #[derive(Clone, Copy)]
 enum Encoding {
     /// The salt as stored text, hashed as it is.
@@ -628,30 +659,58 @@ fn render_werkzeug(v: &Pbkdf2Value) -> String {
     )
 }
 
-// ---- Atlassian: {PKCS5S2} + b64(salt 16 ‖ key 32) --------------------------------------
+// ---- blob: <prefix> + encoded(marker ‖ salt ‖ key) (Atlassian, ASP.NET v2, Spring) -----
 
-fn parse_atlassian(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    let blob = std_b64(format, "payload", strip(format, s, ATLASSIAN)?)?;
-    exact_len(format, "payload", &blob, ATLASSIAN_SALT_LEN + 32)?;
-    let (salt, dk) = blob.split_at(ATLASSIAN_SALT_LEN);
-    Pbkdf2Value::new(
-        format,
-        ctx,
-        Prf::Sha1,
-        ATLASSIAN_ITERATIONS,
-        salt.to_vec(),
-        dk.to_vec(),
-    )
+/// A prefix, then one encoded blob of an optional marker byte, salt and key, all of fixed
+/// lengths. PRF and iterations are not stored: the format fixes them.
+struct BlobLayout {
+    prefix: &'static str,
+    marker: Option<u8>,
+    encoding: Encoding,
+    prf: Prf,
+    iterations: u32,
+    salt_len: usize,
+    key_len: usize,
 }
 
-fn render_atlassian(v: &Pbkdf2Value) -> String {
-    format!(
-        "{ATLASSIAN}{}",
-        encoding::std_encode(&[&v.salt[..], &v.dk].concat())
-    )
-}
+impl BlobLayout {
+    #[inline(always)]
+    fn parse(&self, format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+        let payload = strip(format, s, self.prefix)?;
+        let blob = self.encoding.decode(format, "payload", payload)?;
+        let marker_len = usize::from(self.marker.is_some());
+        let len = marker_len + self.salt_len + self.key_len;
+        exact_len(format, "payload", &blob, len)?;
+        if let Some(m) = self.marker.filter(|&m| blob.first() != Some(&m)) {
+            return Err(HashError::malformed(
+                format,
+                "format marker",
+                format_args!("must be {m:#04x}"),
+            ));
+        }
+        let (salt, dk) = blob[marker_len..].split_at(self.salt_len);
+        Pbkdf2Value::new(
+            format,
+            ctx,
+            self.prf,
+            self.iterations,
+            salt.to_vec(),
+            dk.to_vec(),
+        )
+    }
 
-// ---- ASP.NET Identity v2: b64(0x00 ‖ salt 16 ‖ subkey 32) ------------------------------
+    #[inline(always)]
+    fn render(&self, v: &Pbkdf2Value) -> String {
+        let mut blob = Vec::with_capacity(1 + v.salt.len() + v.dk.len());
+        blob.extend(self.marker);
+        blob.extend_from_slice(&v.salt);
+        blob.extend_from_slice(&v.dk);
+        let mut out = String::with_capacity(self.prefix.len() + blob.len() * 2);
+        out.push_str(self.prefix);
+        self.encoding.encode_into(&blob, &mut out);
+        out
+    }
+}
 
 fn aspnet_v2_shape(s: &str) -> bool {
     // 49 bytes are 68 characters ending "=="; a leading 0x00 byte makes the first "A".
@@ -661,29 +720,24 @@ fn aspnet_v2_shape(s: &str) -> bool {
         && encoding::std_decode(s).is_ok_and(|b| b.first() == Some(&0))
 }
 
-fn parse_aspnet_v2(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    let blob = std_b64(format, "payload", s)?;
-    exact_len(format, "payload", &blob, ASPNET_V2_LEN)?;
-    let Some((&0, rest)) = blob.split_first() else {
+fn parse_spring(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let layout = if s.starts_with(SPRING_V5_8.prefix) {
+        &SPRING_V5_8
+    } else if s.starts_with(SPRING_V5_5.prefix) {
+        &SPRING_V5_5
+    } else if s.starts_with("{pbkdf2@") {
+        return Err(unsupported(
+            format,
+            "encoder id is not {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}: its defaults are unknown",
+        ));
+    } else {
         return Err(HashError::malformed(
             format,
-            "format marker",
-            "must be 0x00",
+            "prefix",
+            "must be {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}",
         ));
     };
-    let (salt, dk) = rest.split_at(ASPNET_V2_SALT_LEN);
-    Pbkdf2Value::new(
-        format,
-        ctx,
-        Prf::Sha1,
-        ASPNET_V2_ITERATIONS,
-        salt.to_vec(),
-        dk.to_vec(),
-    )
-}
-
-fn render_aspnet_v2(v: &Pbkdf2Value) -> String {
-    encoding::std_encode(&[&[0u8][..], &v.salt, &v.dk].concat())
+    layout.parse(format, s, ctx)
 }
 
 // ---- ASP.NET Identity v3: b64(0x01 ‖ prf ‖ iter ‖ salt len ‖ salt ‖ subkey) -------------
@@ -845,44 +899,5 @@ fn render_colon(v: &Pbkdf2Value) -> String {
         v.iterations,
         encoding::std_encode(&v.salt),
         encoding::std_encode(&v.dk)
-    )
-}
-
-// ---- Spring: {pbkdf2} + hex(salt ‖ key) ------------------------------------------------
-
-fn parse_spring(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    // Spring stores neither PRF nor iterations: the encoder id names a set of defaults
-    // (`Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_5` / `_v5_8`).
-    let (prf, iterations, salt_len, payload) = if let Some(p) = s.strip_prefix(SPRING_V5_8) {
-        (Prf::Sha256, 310_000, 16, p)
-    } else if let Some(p) = s.strip_prefix(SPRING_V5_5) {
-        (Prf::Sha1, 185_000, 8, p)
-    } else if s.starts_with("{pbkdf2@") {
-        return Err(unsupported(
-            format,
-            "encoder id is not {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}: its defaults are unknown",
-        ));
-    } else {
-        return Err(HashError::malformed(
-            format,
-            "prefix",
-            "must be {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}",
-        ));
-    };
-    let blob = hex(format, "payload", payload)?;
-    exact_len(format, "payload", &blob, salt_len + SPRING_KEY_LEN)?;
-    let (salt, dk) = blob.split_at(salt_len);
-    Pbkdf2Value::new(format, ctx, prf, iterations, salt.to_vec(), dk.to_vec())
-}
-
-fn render_spring(v: &Pbkdf2Value) -> String {
-    let prefix = if v.prf == Prf::Sha256 {
-        SPRING_V5_8
-    } else {
-        SPRING_V5_5
-    };
-    format!(
-        "{prefix}{}",
-        encoding::hex_encode(&[&v.salt[..], &v.dk].concat())
     )
 }
