@@ -1,5 +1,11 @@
 //! Each format's string layout: a cheap claim, parse (text to value) and render (value to
 //! text). The parse and render of one layout sit side by side so they stay inverses.
+//!
+//! Most layouts differ only in data, so they are static descriptors with one parse and one
+//! render each: [`TextLayout`] (`<prefix><iterations>$<salt>$<key>`: Django, passlib MCF,
+//! Clerk) and [`BlobLayout`] (a prefix, then one encoded `salt ‖ key` with fixed parameters:
+//! Atlassian, ASP.NET Identity v2, Spring). PHC, Werkzeug, ASP.NET Identity v3 and the colon
+//! form have their own code.
 
 use std::borrow::Cow;
 
@@ -8,26 +14,118 @@ use crate::encoding::{self, DecodeError};
 use crate::scheme::util::{parse_decimal, push_decimal, split_ascii, truncate};
 use crate::scheme::{Claim, HashError, Lead, ParseContext, Reason};
 
-const DJANGO_SHA256: &str = "pbkdf2_sha256$";
-const DJANGO_SHA1: &str = "pbkdf2_sha1$";
-const PASSLIB_SHA1: &str = "$pbkdf2$";
-const PASSLIB_SHA256: &str = "$pbkdf2-sha256$";
-const PASSLIB_SHA512: &str = "$pbkdf2-sha512$";
-const ATLASSIAN: &str = "{PKCS5S2}";
-/// Spring's `pbkdf2` id: up to 5.7 the only one, then kept for `defaultsForSpringSecurity_v5_5`.
-const SPRING_V5_5: &str = "{pbkdf2}";
-const SPRING_V5_8: &str = "{pbkdf2@SpringSecurity_v5_8}";
-const CLERK_SHA512: &str = "pbkdf2_sha512$";
-const CLERK_SHA512_HEX: &str = "pbkdf2_sha512_hex$";
+static DJANGO_SHA256: TextLayout = TextLayout {
+    prefix: "pbkdf2_sha256$",
+    prf: Prf::Sha256,
+    iterations: "iterations",
+    // Django hashes the salt text as it is: never decode it.
+    salt: Encoding::Text,
+    key: Encoding::StdB64,
+    key_len: KeyLen::OneBlock,
+    shape: "<iterations>$<salt>$<base64 hash>",
+};
+static DJANGO_SHA1: TextLayout = TextLayout {
+    prefix: "pbkdf2_sha1$",
+    prf: Prf::Sha1,
+    ..DJANGO_SHA256
+};
+static PASSLIB_SHA1: TextLayout = TextLayout {
+    prefix: "$pbkdf2$",
+    prf: Prf::Sha1,
+    iterations: "rounds",
+    salt: Encoding::Ab64,
+    key: Encoding::Ab64,
+    key_len: KeyLen::OneBlock,
+    shape: "<rounds>$<ab64 salt>$<ab64 hash>",
+};
+static PASSLIB_SHA256: TextLayout = TextLayout {
+    prefix: "$pbkdf2-sha256$",
+    prf: Prf::Sha256,
+    ..PASSLIB_SHA1
+};
+static PASSLIB_SHA512: TextLayout = TextLayout {
+    prefix: "$pbkdf2-sha512$",
+    prf: Prf::Sha512,
+    ..PASSLIB_SHA1
+};
+// Clerk's own layouts (import-targets.md §1.2) take keys of any length.
+/// Clerk generic `pbkdf2_sha256`: same prefix as Django, but the salt is base64-decoded.
+static CLERK_SHA256: TextLayout = TextLayout {
+    salt: Encoding::StdB64,
+    key_len: KeyLen::Any,
+    shape: "<iterations>$<base64 salt>$<base64 hash>",
+    ..DJANGO_SHA256
+};
+/// Clerk `pbkdf2_sha1`: `…$<salt>$<hex hash>` or `…$<hex salt>$<hex hash>$<key length>`.
+static CLERK_SHA1: TextLayout = TextLayout {
+    prefix: "pbkdf2_sha1$",
+    prf: Prf::Sha1,
+    iterations: "iterations",
+    salt: Encoding::HexOrText,
+    key: Encoding::Hex,
+    key_len: KeyLen::Stored,
+    shape: "<iterations>$<salt>$<hex hash>[$<key length>]",
+};
+/// Clerk `pbkdf2_sha512`: salt is an "unencoded string literal", hash hex.
+static CLERK_SHA512: TextLayout = TextLayout {
+    prefix: "pbkdf2_sha512$",
+    prf: Prf::Sha512,
+    iterations: "iterations",
+    salt: Encoding::Text,
+    key: Encoding::Hex,
+    key_len: KeyLen::Any,
+    shape: "<iterations>$<salt>$<hex hash>",
+};
+/// Clerk `pbkdf2_sha512_hex`: salt and hash both hex.
+static CLERK_SHA512_HEX: TextLayout = TextLayout {
+    prefix: "pbkdf2_sha512_hex$",
+    salt: Encoding::Hex,
+    shape: "<iterations>$<hex salt>$<hex hash>",
+    ..CLERK_SHA512
+};
 
 /// Atlassian `{PKCS5S2}`: fixed, not stored (passlib `atlassian_pbkdf2_sha1`).
-const ATLASSIAN_ITERATIONS: u32 = 10_000;
-const ATLASSIAN_SALT_LEN: usize = 16;
+static ATLASSIAN: BlobLayout = BlobLayout {
+    prefix: "{PKCS5S2}",
+    marker: None,
+    encoding: Encoding::StdB64,
+    prf: Prf::Sha1,
+    iterations: 10_000,
+    salt_len: 16,
+    key_len: 32,
+};
 /// ASP.NET Identity v2 (`PasswordHasher.HashPasswordV2`): SHA-1, 1000 iterations, 128-bit
 /// salt, 256-bit subkey after a 0x00 marker.
-const ASPNET_V2_ITERATIONS: u32 = 1000;
-const ASPNET_V2_SALT_LEN: usize = 16;
-const ASPNET_V2_LEN: usize = 1 + 16 + 32;
+static ASPNET_V2: BlobLayout = BlobLayout {
+    prefix: "",
+    marker: Some(0),
+    encoding: Encoding::StdB64,
+    prf: Prf::Sha1,
+    iterations: 1000,
+    salt_len: 16,
+    key_len: 32,
+};
+/// Spring's `pbkdf2` id: up to 5.7 the only one, then kept for `defaultsForSpringSecurity_v5_5`.
+/// Spring stores neither PRF nor iterations: the encoder id names a set of defaults
+/// (`Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_5` / `_v5_8`), both with a 256-bit
+/// hash.
+static SPRING_V5_5: BlobLayout = BlobLayout {
+    prefix: "{pbkdf2}",
+    marker: None,
+    encoding: Encoding::Hex,
+    prf: Prf::Sha1,
+    iterations: 185_000,
+    salt_len: 8,
+    key_len: 32,
+};
+static SPRING_V5_8: BlobLayout = BlobLayout {
+    prefix: "{pbkdf2@SpringSecurity_v5_8}",
+    prf: Prf::Sha256,
+    iterations: 310_000,
+    salt_len: 16,
+    ..SPRING_V5_5
+};
+
 /// ASP.NET Identity v3 header: marker, PRF, iterations, salt length.
 const ASPNET_V3_HEADER_LEN: usize = 13;
 /// `VerifyHashedPasswordV3` refuses salts and subkeys shorter than 128 bits.
@@ -35,77 +133,75 @@ const ASPNET_V3_MIN_LEN: usize = 16;
 /// The longest string the v3 shape claims without a hint (salt + subkey up to ~750 bytes):
 /// keeps claiming cheap on arbitrary input.
 const ASPNET_V3_MAX_CHARS: usize = 1024;
-/// Spring `Pbkdf2PasswordEncoder`: 256-bit hash width in both default sets.
-const SPRING_KEY_LEN: usize = 32;
 
 impl Layout {
     /// What every string [`Layout::claim`] takes starts with (see [`crate::scheme::Lead`]).
     pub(super) fn leads(self) -> Option<Vec<Lead>> {
         match self {
-            Layout::DjangoSha256 | Layout::ClerkSha256 => Lead::prefixes(&[DJANGO_SHA256]),
-            Layout::DjangoSha1 | Layout::ClerkSha1 => Lead::prefixes(&[DJANGO_SHA1]),
-            Layout::PasslibSha1 => Lead::prefixes(&[PASSLIB_SHA1]),
-            Layout::PasslibSha256 => Lead::prefixes(&[PASSLIB_SHA256]),
-            Layout::PasslibSha512 => Lead::prefixes(&[PASSLIB_SHA512]),
+            Layout::DjangoSha256 | Layout::ClerkSha256 => Lead::prefixes(&[DJANGO_SHA256.prefix]),
+            Layout::DjangoSha1 | Layout::ClerkSha1 => Lead::prefixes(&[DJANGO_SHA1.prefix]),
+            Layout::PasslibSha1 => Lead::prefixes(&[PASSLIB_SHA1.prefix]),
+            Layout::PasslibSha256 => Lead::prefixes(&[PASSLIB_SHA256.prefix]),
+            Layout::PasslibSha512 => Lead::prefixes(&[PASSLIB_SHA512.prefix]),
             Layout::Phc => Lead::prefixes(&["$pbkdf2"]),
             Layout::Werkzeug => Lead::prefixes(&["pbkdf2:", "pbkdf2$"]),
-            Layout::Atlassian => Lead::prefixes(&[ATLASSIAN]),
+            Layout::Atlassian => Lead::prefixes(&[ATLASSIAN.prefix]),
             Layout::AspnetV2 => Lead::prefixes(&["A"]),
             Layout::AspnetV3 => Lead::prefixes(&["AQAAAA"]),
             Layout::Colon => Lead::prefixes(&["sha1:", "sha256:", "sha512:"]),
-            Layout::Spring => Lead::prefixes(&[SPRING_V5_5, "{pbkdf2@"]),
-            Layout::ClerkSha512 => Lead::prefixes(&[CLERK_SHA512]),
-            Layout::ClerkSha512Hex => Lead::prefixes(&[CLERK_SHA512_HEX]),
+            Layout::Spring => Lead::prefixes(&[SPRING_V5_5.prefix, "{pbkdf2@"]),
+            Layout::ClerkSha512 => Lead::prefixes(&[CLERK_SHA512.prefix]),
+            Layout::ClerkSha512Hex => Lead::prefixes(&[CLERK_SHA512_HEX.prefix]),
         }
     }
 
     /// A cheap look at `s`: prefixes, lengths, and for the prefix-less ASP.NET blobs a
     /// decode of at most [`ASPNET_V3_MAX_CHARS`] characters.
     pub(super) fn claim(self, s: &str) -> Option<Claim> {
-        let prefixed = |prefix: &str, claim: Claim| s.starts_with(prefix).then_some(claim);
+        let prefixed =
+            |layout: &TextLayout, claim: Claim| s.starts_with(layout.prefix).then_some(claim);
         match self {
-            Layout::DjangoSha256 => prefixed(DJANGO_SHA256, Claim::Default),
-            Layout::DjangoSha1 => prefixed(DJANGO_SHA1, Claim::Default),
-            Layout::PasslibSha1 => passlib_claim(s, PASSLIB_SHA1),
-            Layout::PasslibSha256 => passlib_claim(s, PASSLIB_SHA256),
-            Layout::PasslibSha512 => passlib_claim(s, PASSLIB_SHA512),
+            Layout::DjangoSha256 => prefixed(&DJANGO_SHA256, Claim::Default),
+            Layout::DjangoSha1 => prefixed(&DJANGO_SHA1, Claim::Default),
+            Layout::PasslibSha1 => passlib_claim(s, PASSLIB_SHA1.prefix),
+            Layout::PasslibSha256 => passlib_claim(s, PASSLIB_SHA256.prefix),
+            Layout::PasslibSha512 => passlib_claim(s, PASSLIB_SHA512.prefix),
             Layout::Phc => phc_claim(s),
             Layout::Werkzeug => {
                 (s.starts_with("pbkdf2:") || s.starts_with("pbkdf2$")).then_some(Claim::Certain)
             }
-            Layout::Atlassian => prefixed(ATLASSIAN, Claim::Certain),
+            Layout::Atlassian => s.starts_with(ATLASSIAN.prefix).then_some(Claim::Certain),
             Layout::AspnetV2 => aspnet_v2_shape(s).then_some(Claim::Shape),
             Layout::AspnetV3 => aspnet_v3_shape(s).then_some(Claim::Shape),
             Layout::Colon => colon_shape(s).then_some(Claim::Certain),
-            Layout::Spring => {
-                (s.starts_with(SPRING_V5_5) || s.starts_with("{pbkdf2@")).then_some(Claim::Certain)
-            }
-            Layout::ClerkSha256 => prefixed(DJANGO_SHA256, Claim::Alternative),
-            Layout::ClerkSha1 => prefixed(DJANGO_SHA1, Claim::Alternative),
-            Layout::ClerkSha512 => prefixed(CLERK_SHA512, Claim::Alternative),
-            Layout::ClerkSha512Hex => prefixed(CLERK_SHA512_HEX, Claim::Alternative),
+            Layout::Spring => (s.starts_with(SPRING_V5_5.prefix) || s.starts_with("{pbkdf2@"))
+                .then_some(Claim::Certain),
+            Layout::ClerkSha256 => prefixed(&CLERK_SHA256, Claim::Alternative),
+            Layout::ClerkSha1 => prefixed(&CLERK_SHA1, Claim::Alternative),
+            Layout::ClerkSha512 => prefixed(&CLERK_SHA512, Claim::Alternative),
+            Layout::ClerkSha512Hex => prefixed(&CLERK_SHA512_HEX, Claim::Alternative),
         }
     }
 
     pub(super) fn parse(self, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
         let f = self.id();
         match self {
-            Layout::DjangoSha256 => parse_django(f, s, ctx, DJANGO_SHA256, Prf::Sha256),
-            Layout::DjangoSha1 => parse_django(f, s, ctx, DJANGO_SHA1, Prf::Sha1),
-            Layout::PasslibSha1 => parse_passlib(f, s, ctx, PASSLIB_SHA1, Prf::Sha1),
-            Layout::PasslibSha256 => parse_passlib(f, s, ctx, PASSLIB_SHA256, Prf::Sha256),
-            Layout::PasslibSha512 => parse_passlib(f, s, ctx, PASSLIB_SHA512, Prf::Sha512),
+            Layout::DjangoSha256 => DJANGO_SHA256.parse(f, s, ctx),
+            Layout::DjangoSha1 => DJANGO_SHA1.parse(f, s, ctx),
+            Layout::PasslibSha1 => PASSLIB_SHA1.parse(f, s, ctx),
+            Layout::PasslibSha256 => PASSLIB_SHA256.parse(f, s, ctx),
+            Layout::PasslibSha512 => PASSLIB_SHA512.parse(f, s, ctx),
             Layout::Phc => parse_phc(f, s, ctx),
             Layout::Werkzeug => parse_werkzeug(f, s, ctx),
-            Layout::Atlassian => parse_atlassian(f, s, ctx),
-            Layout::AspnetV2 => parse_aspnet_v2(f, s, ctx),
+            Layout::Atlassian => ATLASSIAN.parse(f, s, ctx),
+            Layout::AspnetV2 => ASPNET_V2.parse(f, s, ctx),
             Layout::AspnetV3 => parse_aspnet_v3(f, s, ctx),
             Layout::Colon => parse_colon(f, s, ctx),
             Layout::Spring => parse_spring(f, s, ctx),
-            Layout::ClerkSha256 => parse_clerk_sha256(f, s, ctx),
-            Layout::ClerkSha1 => parse_clerk_sha1(f, s, ctx),
-            Layout::ClerkSha512 => parse_clerk_sha512(f, s, ctx),
-            Layout::ClerkSha512Hex => parse_clerk_sha512_hex(f, s, ctx),
+            Layout::ClerkSha256 => CLERK_SHA256.parse(f, s, ctx),
+            Layout::ClerkSha1 => CLERK_SHA1.parse(f, s, ctx),
+            Layout::ClerkSha512 => CLERK_SHA512.parse(f, s, ctx),
+            Layout::ClerkSha512Hex => CLERK_SHA512_HEX.parse(f, s, ctx),
         }
     }
 
@@ -113,22 +209,24 @@ impl Layout {
     /// (for the Clerk layouts) with any value: those write salt and key as bytes.
     pub(super) fn render(self, v: &Pbkdf2Value) -> String {
         match self {
-            Layout::DjangoSha256 => render_django(DJANGO_SHA256, v),
-            Layout::DjangoSha1 => render_django(DJANGO_SHA1, v),
-            Layout::PasslibSha1 => render_passlib(PASSLIB_SHA1, v),
-            Layout::PasslibSha256 => render_passlib(PASSLIB_SHA256, v),
-            Layout::PasslibSha512 => render_passlib(PASSLIB_SHA512, v),
+            Layout::DjangoSha256 => DJANGO_SHA256.render(v),
+            Layout::DjangoSha1 => DJANGO_SHA1.render(v),
+            Layout::PasslibSha1 => PASSLIB_SHA1.render(v),
+            Layout::PasslibSha256 => PASSLIB_SHA256.render(v),
+            Layout::PasslibSha512 => PASSLIB_SHA512.render(v),
             Layout::Phc => render_phc(v),
             Layout::Werkzeug => render_werkzeug(v),
-            Layout::Atlassian => render_atlassian(v),
-            Layout::AspnetV2 => render_aspnet_v2(v),
+            Layout::Atlassian => ATLASSIAN.render(v),
+            Layout::AspnetV2 => ASPNET_V2.render(v),
             Layout::AspnetV3 => render_aspnet_v3(v),
             Layout::Colon => render_colon(v),
-            Layout::Spring => render_spring(v),
-            Layout::ClerkSha256 => render_clerk_sha256(v),
-            Layout::ClerkSha1 => render_clerk_sha1(v),
-            Layout::ClerkSha512 => render_clerk_sha512(v),
-            Layout::ClerkSha512Hex => render_clerk_sha512_hex(v),
+            // The PRF tells the two default sets apart.
+            Layout::Spring if v.prf == Prf::Sha256 => SPRING_V5_8.render(v),
+            Layout::Spring => SPRING_V5_5.render(v),
+            Layout::ClerkSha256 => CLERK_SHA256.render(v),
+            Layout::ClerkSha1 => CLERK_SHA1.render(v),
+            Layout::ClerkSha512 => CLERK_SHA512.render(v),
+            Layout::ClerkSha512Hex => CLERK_SHA512_HEX.render(v),
         }
     }
 }
@@ -140,6 +238,32 @@ fn strip<'a>(format: &str, s: &'a str, prefix: &str) -> Result<&'a str, HashErro
         .ok_or_else(|| HashError::malformed(format, "prefix", format_args!("must be {prefix:?}")))
 }
 
+/// The first `N` fields of `s` split at the ASCII `sep`, and how many fields there are.
+fn split_fields<const N: usize>(s: &str, sep: u8) -> ([&str; N], usize) {
+    let mut fields = [""; N];
+    let mut found = 0;
+    for field in split_ascii(s, sep) {
+        if let Some(slot) = fields.get_mut(found) {
+            *slot = field;
+        }
+        found += 1;
+    }
+    (fields, found)
+}
+
+fn layout_error(
+    format: &str,
+    shape: impl std::fmt::Display,
+    n: impl std::fmt::Display,
+    found: usize,
+) -> HashError {
+    HashError::malformed(
+        format,
+        "layout",
+        format_args!("must be {shape} ({n} fields after the prefix, found {found})"),
+    )
+}
+
 /// Split `s` into exactly `N` fields; `shape` shows the expected layout in the error
 /// (a `Display`, so callers pass `format_args!` and nothing is built unless it fails).
 fn split_exact<'a, const N: usize>(
@@ -148,26 +272,12 @@ fn split_exact<'a, const N: usize>(
     sep: char,
     shape: impl std::fmt::Display,
 ) -> Result<[&'a str; N], HashError> {
-    let mut fields = [""; N];
-    let mut found = 0;
     let sep = u8::try_from(sep).expect("layout separators are ASCII");
-    for field in split_ascii(s, sep) {
-        if let Some(slot) = fields.get_mut(found) {
-            *slot = field;
-        }
-        found += 1;
-    }
-    if found == N {
-        Ok(fields)
-    } else {
-        Err(HashError::malformed(
-            format,
-            "layout",
-            format_args!("must be {shape} ({N} fields after the prefix, found {found})"),
-        ))
+    match split_fields(s, sep) {
+        (fields, found) if found == N => Ok(fields),
+        (_, found) => Err(layout_error(format, shape, N, found)),
     }
 }
-
 /// `<prefix><iterations>$`, with room for `more` bytes after it: the start of most
 /// renders, which run once per record of a migration (so no `format!`).
 fn start_with_iterations(prefix: &str, iterations: u32, more: usize) -> String {
@@ -221,82 +331,139 @@ fn exact_len(format: &str, field: &str, bytes: &[u8], want: usize) -> Result<(),
 }
 
 /// A salt some formats keep as text. It came from a `&str`, so it is always UTF-8.
-fn salt_text(v: &Pbkdf2Value) -> Cow<'_, str> {
-    String::from_utf8_lossy(&v.salt)
+fn salt_text(salt: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(salt)
 }
 
 fn unsupported(format: &str, what: impl std::fmt::Display) -> HashError {
     HashError::new(Reason::UnsupportedVariant, format!("{format}: {what}"))
 }
 
-// ---- Django: pbkdf2_sha256$<iter>$<salt text>$<std b64> --------------------------------
+// ---- descriptors ----------------------------------------------------------------------
+//
+// Their methods are `#[inline(always)]`: [`Layout`]'s dispatch passes a static descriptor,
+// so the fields fold to constants and each layout's parse costs what hand-written code did.
 
-fn parse_django(
-    format: &str,
-    s: &str,
-    ctx: &ParseContext,
-    prefix: &str,
+/// How salt, key or payload bytes are written.
+#[derive(Clone, Copy)]
+enum Encoding {
+    /// The salt as stored text, hashed as it is.
+    Text,
+    /// Hex when it is valid hex, else the text itself: how Clerk reads `pbkdf2_sha1` salts.
+    /// Written as hex.
+    HexOrText,
+    Hex,
+    /// Padded standard base64.
+    StdB64,
+    /// passlib's adapted base64.
+    Ab64,
+}
+
+impl Encoding {
+    #[inline(always)]
+    fn decode(self, format: &str, field: &str, s: &str) -> Result<Vec<u8>, HashError> {
+        match self {
+            Encoding::Text => Ok(s.as_bytes().to_vec()),
+            Encoding::HexOrText => {
+                Ok(encoding::hex_decode(s).unwrap_or_else(|_| s.as_bytes().to_vec()))
+            }
+            Encoding::Hex => hex(format, field, s),
+            Encoding::StdB64 => std_b64(format, field, s),
+            Encoding::Ab64 => decoded(format, field, "ab64", encoding::ab64_decode(s)),
+        }
+    }
+
+    #[inline(always)]
+    fn encode_into(self, bytes: &[u8], out: &mut String) {
+        match self {
+            Encoding::Text => out.push_str(&salt_text(bytes)),
+            Encoding::HexOrText | Encoding::Hex => encoding::hex_encode_into(bytes, out),
+            Encoding::StdB64 => encoding::std_encode_into(bytes, out),
+            Encoding::Ab64 => encoding::ab64_encode_into(bytes, out),
+        }
+    }
+}
+
+/// What a text layout says about the key's length.
+#[derive(Clone, Copy)]
+enum KeyLen {
+    /// One PRF output: all Django and passlib ever write.
+    OneBlock,
+    /// Any length (Clerk).
+    Any,
+    /// Any length, in an optional fourth field that must agree with the key (Clerk
+    /// `pbkdf2_sha1`); always written.
+    Stored,
+}
+
+// ---- text: <prefix><iter>$<salt>$<key> (Django, passlib MCF, Clerk) --------------------
+
+/// `<prefix><iterations>$<salt>$<key>`, the PRF named by the prefix.
+struct TextLayout {
+    prefix: &'static str,
     prf: Prf,
-) -> Result<Pbkdf2Value, HashError> {
-    let rest = strip(format, s, prefix)?;
-    let [iter, salt, hash] = split_exact(
-        format,
-        rest,
-        '$',
-        format_args!("{prefix}<iterations>$<salt>$<base64 hash>"),
-    )?;
-    let iterations = iterations(format, "iterations", iter)?;
-    // Django hashes the salt text as it is: never decode it.
-    let dk = std_b64(format, "hash", hash)?;
-    exact_len(format, "hash", &dk, prf.output_len())?;
-    Pbkdf2Value::new(format, ctx, prf, iterations, salt.as_bytes().to_vec(), dk)
+    /// The iteration field's name in errors (passlib's is "rounds").
+    iterations: &'static str,
+    salt: Encoding,
+    key: Encoding,
+    key_len: KeyLen,
+    /// The fields after the prefix, for the layout error.
+    shape: &'static str,
 }
 
-fn render_django(prefix: &str, v: &Pbkdf2Value) -> String {
-    let salt = salt_text(v);
-    let mut out = start_with_iterations(prefix, v.iterations, salt.len() + 1 + v.dk.len() * 2);
-    out.push_str(&salt);
-    out.push('$');
-    encoding::std_encode_into(&v.dk, &mut out);
-    out
-}
+impl TextLayout {
+    #[inline(always)]
+    fn parse(&self, format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+        let rest = strip(format, s, self.prefix)?;
+        let ([iter, salt, hash, key_len], found) = split_fields(rest, b'$');
+        let stored = matches!(self.key_len, KeyLen::Stored);
+        if !(found == 3 || found == 4 && stored) {
+            let n = if stored { "3 or 4" } else { "3" };
+            let shape = format_args!("{}{}", self.prefix, self.shape);
+            return Err(layout_error(format, shape, n, found));
+        }
+        let iterations = iterations(format, self.iterations, iter)?;
+        let salt = self.salt.decode(format, "salt", salt)?;
+        let dk = self.key.decode(format, "hash", hash)?;
+        if matches!(self.key_len, KeyLen::OneBlock) {
+            exact_len(format, "hash", &dk, self.prf.output_len())?;
+        }
+        // The key length tells Clerk how much to derive; anything but the hash's own length
+        // could never match.
+        if found == 4 {
+            let n = parse_decimal(format, "key length", key_len)?;
+            if n != dk.len() as u64 {
+                return Err(HashError::malformed(
+                    format,
+                    "key length",
+                    format_args!("is {n} but the hash is {} bytes", dk.len()),
+                ));
+            }
+        }
+        Pbkdf2Value::new(format, ctx, self.prf, iterations, salt, dk)
+    }
 
-// ---- passlib MCF: $pbkdf2-sha256$<iter>$<ab64 salt>$<ab64> -----------------------------
+    #[inline(always)]
+    fn render(&self, v: &Pbkdf2Value) -> String {
+        // Room for hex of both, the `$`s and a key length.
+        let more = (v.salt.len() + v.dk.len()) * 2 + 5;
+        let mut out = start_with_iterations(self.prefix, v.iterations, more);
+        self.salt.encode_into(&v.salt, &mut out);
+        out.push('$');
+        self.key.encode_into(&v.dk, &mut out);
+        if matches!(self.key_len, KeyLen::Stored) {
+            out.push('$');
+            push_decimal(&mut out, v.dk.len() as u64);
+        }
+        out
+    }
+}
 
 /// passlib's MCF form and the PHC form share `$pbkdf2…$`: MCF iff the params field is
 /// not `key=value` (RustCrypto `pbkdf2/src/mcf.rs` draws the same line).
 fn passlib_claim(s: &str, prefix: &str) -> Option<Claim> {
     let params = split_ascii(s.strip_prefix(prefix)?, b'$').next()?;
     (!params.as_bytes().contains(&b'=')).then_some(Claim::Certain)
-}
-
-fn parse_passlib(
-    format: &str,
-    s: &str,
-    ctx: &ParseContext,
-    prefix: &str,
-    prf: Prf,
-) -> Result<Pbkdf2Value, HashError> {
-    let rest = strip(format, s, prefix)?;
-    let [iter, salt, hash] = split_exact(
-        format,
-        rest,
-        '$',
-        format_args!("{prefix}<rounds>$<ab64 salt>$<ab64 hash>"),
-    )?;
-    let iterations = iterations(format, "rounds", iter)?;
-    let salt = decoded(format, "salt", "ab64", encoding::ab64_decode(salt))?;
-    let dk = decoded(format, "hash", "ab64", encoding::ab64_decode(hash))?;
-    exact_len(format, "hash", &dk, prf.output_len())?;
-    Pbkdf2Value::new(format, ctx, prf, iterations, salt, dk)
-}
-
-fn render_passlib(prefix: &str, v: &Pbkdf2Value) -> String {
-    let mut out = start_with_iterations(prefix, v.iterations, (v.salt.len() + v.dk.len()) * 2);
-    encoding::ab64_encode_into(&v.salt, &mut out);
-    out.push('$');
-    encoding::ab64_encode_into(&v.dk, &mut out);
-    out
 }
 
 // ---- PHC: $pbkdf2[-sha256|-sha512]$i=<iter>,l=<len>$<b64 salt>$<b64> --------------------
@@ -487,35 +654,63 @@ fn render_werkzeug(v: &Pbkdf2Value) -> String {
         "pbkdf2:{}:{}${}${}",
         v.prf.name(),
         v.iterations,
-        salt_text(v),
+        salt_text(&v.salt),
         encoding::hex_encode(&v.dk)
     )
 }
 
-// ---- Atlassian: {PKCS5S2} + b64(salt 16 ‖ key 32) --------------------------------------
+// ---- blob: <prefix> + encoded(marker ‖ salt ‖ key) (Atlassian, ASP.NET v2, Spring) -----
 
-fn parse_atlassian(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    let blob = std_b64(format, "payload", strip(format, s, ATLASSIAN)?)?;
-    exact_len(format, "payload", &blob, ATLASSIAN_SALT_LEN + 32)?;
-    let (salt, dk) = blob.split_at(ATLASSIAN_SALT_LEN);
-    Pbkdf2Value::new(
-        format,
-        ctx,
-        Prf::Sha1,
-        ATLASSIAN_ITERATIONS,
-        salt.to_vec(),
-        dk.to_vec(),
-    )
+/// A prefix, then one encoded blob of an optional marker byte, salt and key, all of fixed
+/// lengths. PRF and iterations are not stored: the format fixes them.
+struct BlobLayout {
+    prefix: &'static str,
+    marker: Option<u8>,
+    encoding: Encoding,
+    prf: Prf,
+    iterations: u32,
+    salt_len: usize,
+    key_len: usize,
 }
 
-fn render_atlassian(v: &Pbkdf2Value) -> String {
-    format!(
-        "{ATLASSIAN}{}",
-        encoding::std_encode(&[&v.salt[..], &v.dk].concat())
-    )
-}
+impl BlobLayout {
+    #[inline(always)]
+    fn parse(&self, format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+        let payload = strip(format, s, self.prefix)?;
+        let blob = self.encoding.decode(format, "payload", payload)?;
+        let marker_len = usize::from(self.marker.is_some());
+        let len = marker_len + self.salt_len + self.key_len;
+        exact_len(format, "payload", &blob, len)?;
+        if let Some(m) = self.marker.filter(|&m| blob.first() != Some(&m)) {
+            return Err(HashError::malformed(
+                format,
+                "format marker",
+                format_args!("must be {m:#04x}"),
+            ));
+        }
+        let (salt, dk) = blob[marker_len..].split_at(self.salt_len);
+        Pbkdf2Value::new(
+            format,
+            ctx,
+            self.prf,
+            self.iterations,
+            salt.to_vec(),
+            dk.to_vec(),
+        )
+    }
 
-// ---- ASP.NET Identity v2: b64(0x00 ‖ salt 16 ‖ subkey 32) ------------------------------
+    #[inline(always)]
+    fn render(&self, v: &Pbkdf2Value) -> String {
+        let mut blob = Vec::with_capacity(1 + v.salt.len() + v.dk.len());
+        blob.extend(self.marker);
+        blob.extend_from_slice(&v.salt);
+        blob.extend_from_slice(&v.dk);
+        let mut out = String::with_capacity(self.prefix.len() + blob.len() * 2);
+        out.push_str(self.prefix);
+        self.encoding.encode_into(&blob, &mut out);
+        out
+    }
+}
 
 fn aspnet_v2_shape(s: &str) -> bool {
     // 49 bytes are 68 characters ending "=="; a leading 0x00 byte makes the first "A".
@@ -525,29 +720,24 @@ fn aspnet_v2_shape(s: &str) -> bool {
         && encoding::std_decode(s).is_ok_and(|b| b.first() == Some(&0))
 }
 
-fn parse_aspnet_v2(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    let blob = std_b64(format, "payload", s)?;
-    exact_len(format, "payload", &blob, ASPNET_V2_LEN)?;
-    let Some((&0, rest)) = blob.split_first() else {
+fn parse_spring(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
+    let layout = if s.starts_with(SPRING_V5_8.prefix) {
+        &SPRING_V5_8
+    } else if s.starts_with(SPRING_V5_5.prefix) {
+        &SPRING_V5_5
+    } else if s.starts_with("{pbkdf2@") {
+        return Err(unsupported(
+            format,
+            "encoder id is not {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}: its defaults are unknown",
+        ));
+    } else {
         return Err(HashError::malformed(
             format,
-            "format marker",
-            "must be 0x00",
+            "prefix",
+            "must be {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}",
         ));
     };
-    let (salt, dk) = rest.split_at(ASPNET_V2_SALT_LEN);
-    Pbkdf2Value::new(
-        format,
-        ctx,
-        Prf::Sha1,
-        ASPNET_V2_ITERATIONS,
-        salt.to_vec(),
-        dk.to_vec(),
-    )
-}
-
-fn render_aspnet_v2(v: &Pbkdf2Value) -> String {
-    encoding::std_encode(&[&[0u8][..], &v.salt, &v.dk].concat())
+    layout.parse(format, s, ctx)
 }
 
 // ---- ASP.NET Identity v3: b64(0x01 ‖ prf ‖ iter ‖ salt len ‖ salt ‖ subkey) -------------
@@ -709,176 +899,5 @@ fn render_colon(v: &Pbkdf2Value) -> String {
         v.iterations,
         encoding::std_encode(&v.salt),
         encoding::std_encode(&v.dk)
-    )
-}
-
-// ---- Spring: {pbkdf2} + hex(salt ‖ key) ------------------------------------------------
-
-fn parse_spring(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    // Spring stores neither PRF nor iterations: the encoder id names a set of defaults
-    // (`Pbkdf2PasswordEncoder.defaultsForSpringSecurity_v5_5` / `_v5_8`).
-    let (prf, iterations, salt_len, payload) = if let Some(p) = s.strip_prefix(SPRING_V5_8) {
-        (Prf::Sha256, 310_000, 16, p)
-    } else if let Some(p) = s.strip_prefix(SPRING_V5_5) {
-        (Prf::Sha1, 185_000, 8, p)
-    } else if s.starts_with("{pbkdf2@") {
-        return Err(unsupported(
-            format,
-            "encoder id is not {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}: its defaults are unknown",
-        ));
-    } else {
-        return Err(HashError::malformed(
-            format,
-            "prefix",
-            "must be {pbkdf2} or {pbkdf2@SpringSecurity_v5_8}",
-        ));
-    };
-    let blob = hex(format, "payload", payload)?;
-    exact_len(format, "payload", &blob, salt_len + SPRING_KEY_LEN)?;
-    let (salt, dk) = blob.split_at(salt_len);
-    Pbkdf2Value::new(format, ctx, prf, iterations, salt.to_vec(), dk.to_vec())
-}
-
-fn render_spring(v: &Pbkdf2Value) -> String {
-    let prefix = if v.prf == Prf::Sha256 {
-        SPRING_V5_8
-    } else {
-        SPRING_V5_5
-    };
-    format!(
-        "{prefix}{}",
-        encoding::hex_encode(&[&v.salt[..], &v.dk].concat())
-    )
-}
-
-// ---- Clerk layouts (import-targets.md §1.2) --------------------------------------------
-
-/// Clerk generic `pbkdf2_sha256`: same prefix as Django, but the salt is base64-decoded.
-fn parse_clerk_sha256(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    let rest = strip(format, s, DJANGO_SHA256)?;
-    let [iter, salt, hash] = split_exact(
-        format,
-        rest,
-        '$',
-        "pbkdf2_sha256$<iterations>$<base64 salt>$<base64 hash>",
-    )?;
-    let iterations = iterations(format, "iterations", iter)?;
-    let salt = std_b64(format, "salt", salt)?;
-    let dk = std_b64(format, "hash", hash)?;
-    Pbkdf2Value::new(format, ctx, Prf::Sha256, iterations, salt, dk)
-}
-
-fn render_clerk_sha256(v: &Pbkdf2Value) -> String {
-    let mut out =
-        start_with_iterations(DJANGO_SHA256, v.iterations, (v.salt.len() + v.dk.len()) * 2);
-    encoding::std_encode_into(&v.salt, &mut out);
-    out.push('$');
-    encoding::std_encode_into(&v.dk, &mut out);
-    out
-}
-
-/// Clerk `pbkdf2_sha1`: `…$<salt>$<hex hash>` or `…$<hex salt>$<hex hash>$<key length>`.
-/// Clerk reads the salt as hex when it is valid hex, else as its raw text.
-fn parse_clerk_sha1(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    let rest = strip(format, s, DJANGO_SHA1)?;
-    let fields: Vec<&str> = rest.split('$').collect();
-    let (iter, salt, hash, key_len) = match fields[..] {
-        [iter, salt, hash] => (iter, salt, hash, None),
-        [iter, salt, hash, key_len] => (iter, salt, hash, Some(key_len)),
-        _ => {
-            return Err(HashError::malformed(
-                format,
-                "layout",
-                format_args!(
-                    "must be pbkdf2_sha1$<iterations>$<salt>$<hex hash>[$<key length>] \
-                     (3 or 4 fields after the prefix, found {})",
-                    fields.len()
-                ),
-            ))
-        }
-    };
-    let iterations = iterations(format, "iterations", iter)?;
-    let salt = encoding::hex_decode(salt).unwrap_or_else(|_| salt.as_bytes().to_vec());
-    let dk = hex(format, "hash", hash)?;
-    // The key length tells Clerk how much to derive; anything but the hash's own length
-    // could never match.
-    if let Some(key_len) = key_len {
-        let n = parse_decimal(format, "key length", key_len)?;
-        if n != dk.len() as u64 {
-            return Err(HashError::malformed(
-                format,
-                "key length",
-                format_args!("is {n} but the hash is {} bytes", dk.len()),
-            ));
-        }
-    }
-    Pbkdf2Value::new(format, ctx, Prf::Sha1, iterations, salt, dk)
-}
-
-fn render_clerk_sha1(v: &Pbkdf2Value) -> String {
-    format!(
-        "{DJANGO_SHA1}{}${}${}${}",
-        v.iterations,
-        encoding::hex_encode(&v.salt),
-        encoding::hex_encode(&v.dk),
-        v.dk.len()
-    )
-}
-
-/// Clerk `pbkdf2_sha512`: salt is an "unencoded string literal", hash hex.
-fn parse_clerk_sha512(format: &str, s: &str, ctx: &ParseContext) -> Result<Pbkdf2Value, HashError> {
-    let rest = strip(format, s, CLERK_SHA512)?;
-    let [iter, salt, hash] = split_exact(
-        format,
-        rest,
-        '$',
-        "pbkdf2_sha512$<iterations>$<salt>$<hex hash>",
-    )?;
-    let iterations = iterations(format, "iterations", iter)?;
-    let dk = hex(format, "hash", hash)?;
-    Pbkdf2Value::new(
-        format,
-        ctx,
-        Prf::Sha512,
-        iterations,
-        salt.as_bytes().to_vec(),
-        dk,
-    )
-}
-
-fn render_clerk_sha512(v: &Pbkdf2Value) -> String {
-    format!(
-        "{CLERK_SHA512}{}${}${}",
-        v.iterations,
-        salt_text(v),
-        encoding::hex_encode(&v.dk)
-    )
-}
-
-/// Clerk `pbkdf2_sha512_hex`: salt and hash both hex.
-fn parse_clerk_sha512_hex(
-    format: &str,
-    s: &str,
-    ctx: &ParseContext,
-) -> Result<Pbkdf2Value, HashError> {
-    let rest = strip(format, s, CLERK_SHA512_HEX)?;
-    let [iter, salt, hash] = split_exact(
-        format,
-        rest,
-        '$',
-        "pbkdf2_sha512_hex$<iterations>$<hex salt>$<hex hash>",
-    )?;
-    let iterations = iterations(format, "iterations", iter)?;
-    let salt = hex(format, "salt", salt)?;
-    let dk = hex(format, "hash", hash)?;
-    Pbkdf2Value::new(format, ctx, Prf::Sha512, iterations, salt, dk)
-}
-
-fn render_clerk_sha512_hex(v: &Pbkdf2Value) -> String {
-    format!(
-        "{CLERK_SHA512_HEX}{}${}${}",
-        v.iterations,
-        encoding::hex_encode(&v.salt),
-        encoding::hex_encode(&v.dk)
     )
 }
