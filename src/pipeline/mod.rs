@@ -182,6 +182,24 @@ impl Batch {
     }
 }
 
+/// A batch on its way through the workers. Whoever lets go of it last (a worker, or the
+/// thread that spawned its groups) hands a CSV batch back to the reader, which waits
+/// for one once `CSV_BATCHES` exist: a batch that did not come back would stop the run.
+struct Circulating {
+    batch: Batch,
+    back: std::sync::mpsc::SyncSender<CsvBatch>,
+}
+
+impl Drop for Circulating {
+    fn drop(&mut self) {
+        if let Batch::Csv(b) = std::mem::replace(&mut self.batch, Batch::Records(Vec::new())) {
+            // Full cannot happen (the channel holds every batch there is); disconnected
+            // means the reader has finished.
+            let _ = self.back.try_send(b);
+        }
+    }
+}
+
 /// Groups handed back by the writer for reuse, buffers and all: fresh memory costs
 /// page faults (the kernel zeroes every new page) and cross-thread frees; reused
 /// memory costs neither.
@@ -826,14 +844,16 @@ pub fn run_with(
         let mut seq = 0u64;
         pool.in_place_scope(|s| {
             'batches: for batch in batch_rx {
-                let batch = Arc::new(batch);
-                let n = batch.len();
+                let batch = Arc::new(Circulating {
+                    batch,
+                    back: recycled_tx.clone(),
+                });
+                let n = batch.batch.len();
                 for g in 0..n.div_ceil(GROUP) {
                     if token_rx.recv().is_err() {
                         break 'batches; // the writer stopped; its error is reported below
                     }
-                    let (batch, out_tx, recycled_tx) =
-                        (Arc::clone(&batch), out_tx.clone(), recycled_tx.clone());
+                    let (batch, out_tx) = (Arc::clone(&batch), out_tx.clone());
                     let this = seq;
                     seq += 1;
                     let (classify_cfg, fp, groups) = (&cfg.classify, &fingerprinter, &group_pool);
@@ -841,14 +861,17 @@ pub fn run_with(
                         let range = g * GROUP..((g + 1) * GROUP).min(n);
                         let rendered =
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                render_group(&batch, range, classify_cfg, fp, user_format, groups)
+                                render_group(
+                                    &batch.batch,
+                                    range,
+                                    classify_cfg,
+                                    fp,
+                                    user_format,
+                                    groups,
+                                )
                             }))
                             .map_err(|_| "a worker panicked while classifying".to_string());
                         let _ = out_tx.send((this, rendered));
-                        // The last group of a CSV batch hands its buffers back to the reader.
-                        if let Some(Batch::Csv(b)) = Arc::into_inner(batch) {
-                            let _ = recycled_tx.try_send(b);
-                        }
                     });
                 }
             }
@@ -876,4 +899,50 @@ pub fn run_with(
         };
         Ok((counts, info))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a_csv_batch() -> CsvBatch {
+        let mut input: &[u8] = b"id\n1\n2\n";
+        let mut reader = CsvReader::new(&mut input, None).unwrap();
+        reader
+            .next_batch(None, BATCH, BATCH_BYTES)
+            .unwrap()
+            .unwrap()
+    }
+
+    /// The reader waits for batches to come back: whichever thread lets go of a batch
+    /// last must return it (the spawning thread can outlast every worker).
+    #[test]
+    fn a_batch_comes_back_whoever_drops_it_last() {
+        for spawner_last in [false, true] {
+            let (tx, rx) = sync_channel::<CsvBatch>(CSV_BATCHES);
+            let batch = Arc::new(Circulating {
+                batch: Batch::Csv(a_csv_batch()),
+                back: tx,
+            });
+            let worker = Arc::clone(&batch);
+            let (release_tx, release_rx) = sync_channel::<()>(0);
+            let handle = std::thread::spawn(move || {
+                let _ = release_rx.recv();
+                drop(worker);
+            });
+            if spawner_last {
+                let _ = release_tx.send(());
+                handle.join().unwrap();
+                assert!(rx.try_recv().is_err(), "still held by the spawner");
+                drop(batch);
+            } else {
+                drop(batch);
+                assert!(rx.try_recv().is_err(), "still held by the worker");
+                let _ = release_tx.send(());
+                handle.join().unwrap();
+            }
+            let back = rx.try_recv().expect("the batch came back");
+            assert_eq!(back.len(), 2);
+        }
+    }
 }
