@@ -409,6 +409,12 @@ pub struct CsvReader<'a> {
     header: Arc<CsvHeader>,
     /// `\n` bytes consumed so far.
     newlines: u64,
+    /// The `\n` bytes of lines read by [`CsvReader::read_plain_line`] (csv_core counts
+    /// only those it reads itself).
+    plain_newlines: u64,
+    delimiter: u8,
+    /// Whether plain lines may skip csv_core (off only to test the two against each other).
+    plain_lines: bool,
     done: bool,
 }
 
@@ -434,6 +440,9 @@ impl<'a> CsvReader<'a> {
             core,
             header: Arc::new(CsvHeader::default()),
             newlines: 0,
+            plain_newlines: 0,
+            delimiter,
+            plain_lines: true,
             done: false,
         };
         let mut first = CsvBatch::new(Arc::clone(&reader.header));
@@ -525,6 +534,9 @@ impl<'a> CsvReader<'a> {
     /// Parse one record into `batch`.
     fn read_one(&mut self, batch: &mut CsvBatch) -> io::Result<ReadOne> {
         use csv_core::ReadRecordResult as R;
+        if self.plain_lines && self.read_plain_line(batch)? {
+            return Ok(ReadOne::Record);
+        }
         let start = batch.used;
         let ends_start = batch.ends_used;
         let mut line: Option<u64> = None;
@@ -567,7 +579,7 @@ impl<'a> CsvReader<'a> {
                 )
             };
             // csv_core counts every `\n` it consumes (its line number starts at 1).
-            self.newlines = self.core.line() - 1;
+            self.newlines = self.core.line() - 1 + self.plain_newlines;
             self.r.consume(nin);
             if !oversized {
                 batch.used += nout;
@@ -595,6 +607,70 @@ impl<'a> CsvReader<'a> {
                 R::End => return Ok(ReadOne::End),
             }
         }
+    }
+}
+
+impl CsvReader<'_> {
+    /// The common record without csv_core: a whole line in the buffer with no quote and
+    /// no `\r` but an optional one before its `\n`, split at the delimiter with memchr.
+    /// csv_core would give exactly these fields (such a line has nothing else it
+    /// interprets) but walks its state machine byte by byte, the reader thread's largest
+    /// cost. Anything else (quotes, a lone `\r`, blank lines, a line across the buffer's
+    /// end, the last line without `\n`, too many fields) is left to csv_core. Returns
+    /// whether it read a record.
+    fn read_plain_line(&mut self, batch: &mut CsvBatch) -> io::Result<bool> {
+        let input = self.r.fill_buf()?;
+        let Some(nl) = memchr::memchr(b'\n', input) else {
+            return Ok(false);
+        };
+        let mut line = &input[..nl];
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if line.is_empty()
+            || line.len() > MAX_RECORD_BYTES
+            || memchr::memchr2(b'"', b'\r', line).is_some()
+        {
+            return Ok(false);
+        }
+        let (start, ends_start) = (batch.used, batch.ends_used);
+        let need = start + line.len();
+        if batch.bytes.len() < need {
+            batch.bytes.resize(need.max(batch.bytes.len() * 2), 0);
+        }
+        // Room for the most fields the line can hold (one more than its length).
+        let most = ends_start + line.len() + 1;
+        if batch.ends.len() < most {
+            batch.ends.resize(most.max(batch.ends.len() * 2), 0);
+        }
+        let mut out = start;
+        let mut prev = 0;
+        let mut ends = ends_start;
+        for cut in memchr::memchr_iter(self.delimiter, line).chain([line.len()]) {
+            let field = &line[prev..cut];
+            batch.bytes[out..out + field.len()].copy_from_slice(field);
+            out += field.len();
+            batch.ends[ends] = out - start;
+            ends += 1;
+            prev = cut + 1;
+        }
+        let fields = ends - ends_start;
+        if fields > MAX_RECORD_FIELDS {
+            return Ok(false); // csv_core's path reads it through and marks it oversized
+        }
+        batch.used = out;
+        batch.ends_used = ends;
+        batch.records.push(CsvRec {
+            line: self.newlines + 1,
+            start,
+            ends_start,
+            fields,
+            oversized: false,
+        });
+        self.r.consume(nl + 1);
+        self.plain_newlines += 1;
+        self.newlines += 1;
+        Ok(true)
     }
 }
 
@@ -1041,6 +1117,76 @@ mod tests {
         assert_eq!(e.reason, "invalid_utf8");
         assert!(e.message.contains("\"id\""), "{}", e.message);
         assert!(recs[1].body.is_ok());
+    }
+
+    /// Every record of `data` (after a two-column header) as (line, fields or reason),
+    /// read through a buffer of `cap` bytes, with or without the plain-line path.
+    fn csv_records(
+        data: &[u8],
+        cap: usize,
+        plain_lines: bool,
+    ) -> Vec<(u64, Result<Vec<String>, &'static str>)> {
+        let mut input = io::BufReader::with_capacity(cap, data);
+        let mut reader = CsvReader::new(&mut input, Some(b',')).unwrap();
+        reader.plain_lines = plain_lines;
+        let mut out = Vec::new();
+        let mut batch = None;
+        while let Some(b) = reader.next_batch(batch.take(), 3, 1 << 20).unwrap() {
+            for i in 0..b.len() {
+                let (line, body) = b.get(i);
+                let fields = body
+                    .map(|f| (0..2).map(|c| f.column(c).unwrap().to_string()).collect())
+                    .map_err(|e| e.reason);
+                out.push((line, fields));
+            }
+            batch = Some(b);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_lines_read_exactly_as_csv_core_does(
+            body in proptest::collection::vec(proptest::sample::select(b"ab,,\"\r\n\n \xc3\xa9".to_vec()), 0..120),
+            cap in 1usize..40,
+        ) {
+            let mut data = b"x,y\n".to_vec();
+            data.extend_from_slice(&body);
+            let plain = csv_records(&data, cap, true);
+            proptest::prop_assert_eq!(&plain, &csv_records(&data, cap, false));
+            proptest::prop_assert_eq!(&plain, &csv_records(&data, 1 << 16, true));
+        }
+    }
+
+    #[test]
+    fn a_plain_line_with_too_many_fields_is_read_through() {
+        let mut data = b"x,y\n".to_vec();
+        data.extend(std::iter::repeat_n(b',', MAX_RECORD_FIELDS + 5));
+        data.extend_from_slice(b"\na,b\n");
+        let recs = csv_records(&data, 1 << 20, true);
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0], (2, Err("field_too_large")));
+        assert_eq!(recs[1], (3, Ok(vec!["a".to_string(), "b".to_string()])));
+        assert_eq!(recs, csv_records(&data, 1 << 20, false));
+    }
+
+    #[test]
+    fn plain_and_quoted_lines_interleave_with_exact_lines() {
+        let data = b"x,y\r\na,b\r\n\"c\nd\",e\n\nf,g\rh,i\n\"j\",k\nl,m";
+        let recs = csv_records(data, 1 << 16, true);
+        let want: Vec<(u64, Result<Vec<String>, &str>)> = [
+            (2, ["a", "b"]),
+            (3, ["c\nd", "e"]),
+            (6, ["f", "g"]),
+            (6, ["h", "i"]),
+            (7, ["j", "k"]),
+            (8, ["l", "m"]),
+        ]
+        .iter()
+        .map(|(l, f)| (*l, Ok(f.iter().map(|s| s.to_string()).collect())))
+        .collect();
+        assert_eq!(recs, want);
+        assert_eq!(recs, csv_records(data, 1 << 16, false));
     }
 
     #[test]
