@@ -117,7 +117,7 @@ fn emails(cell: Option<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
         None => Vec::new(),
         // The common case: one address, nothing to split.
         Some(Cow::Borrowed(c)) if memchr::memchr3(b',', b'|', b';', c.as_bytes()).is_none() => {
-            let c = c.trim();
+            let c = super::columns::trim_space(c);
             if c.is_empty() {
                 Vec::new()
             } else {

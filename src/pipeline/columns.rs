@@ -163,7 +163,7 @@ impl ColumnMap {
             FieldsRef::Csv { header, .. } if self.preset != Some(Preset::Auth0) => {
                 let resolved = self.resolve(header);
                 Field::ALL.map(|f| {
-                    let v = fields.column(resolved[f as usize]?)?.trim();
+                    let v = trim_space(fields.column(resolved[f as usize]?)?);
                     (!v.is_empty()).then_some(Cow::Borrowed(v))
                 })
             }
@@ -215,9 +215,43 @@ impl ColumnMap {
     }
 }
 
+/// `s.trim()`, with the ASCII edges of nearly every cell handled inline, without
+/// decoding characters; falls back to `str::trim` where a non-ASCII character meets a
+/// trimmed edge (it may be Unicode white space).
+#[inline]
+pub(crate) fn trim_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+    match (b.first(), b.last()) {
+        // The common cell: nothing to trim.
+        (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => s,
+        (None, _) | (_, None) => s,
+        _ => {
+            let start = b.iter().position(|&c| !space(c)).unwrap_or(b.len());
+            let end = b.iter().rposition(|&c| !space(c)).map_or(start, |i| i + 1);
+            if start < end && (b[start] >= 0x80 || b[end - 1] >= 0x80) {
+                return s.trim();
+            }
+            // Both edges are ASCII, or nothing is left: char boundaries.
+            &s[start..end]
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn trim_space_is_str_trim(
+            s in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}a-zé\u{1c}]{0,12}",
+            t in proptest::prelude::any::<String>(),
+        ) {
+            proptest::prop_assert_eq!(trim_space(&s), s.trim());
+            proptest::prop_assert_eq!(trim_space(&t), t.trim());
+        }
+    }
     use crate::pipeline::read::{CsvHeader, Fields};
     use std::sync::Arc;
 

@@ -351,7 +351,12 @@ impl CsvBatch {
             false => &self.bytes[r.start..r.start + len],
         };
         let mut prev = 0;
-        for (i, &end) in ends.iter().enumerate() {
+        // No field is longer than the record.
+        for (i, &end) in ends
+            .iter()
+            .enumerate()
+            .take_while(|_| len > MAX_FIELD_BYTES)
+        {
             if end - prev > MAX_FIELD_BYTES {
                 return Err(RowError::new(
                     "field_too_large",

@@ -16,10 +16,15 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
     // Most strings need no escape: find that out eight bytes at a time, without a
     // branch per word (the OR of the masks vectorises).
     let (words, tail) = bytes.split_at(bytes.len() - bytes.len() % 8);
-    let mask = words.chunks_exact(8).fold(0, |acc, c| {
-        acc | escape_mask(u64::from_le_bytes(c.try_into().expect("8 bytes")))
-    });
-    if mask == 0 && !tail.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    // The tail as one more word, padded with a byte that needs no escape.
+    let mut last = [b'a'; 8];
+    last[..tail.len()].copy_from_slice(tail);
+    let mask = words
+        .chunks_exact(8)
+        .fold(escape_mask(u64::from_le_bytes(last)), |acc, c| {
+            acc | escape_mask(u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        });
+    if mask == 0 {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
