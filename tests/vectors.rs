@@ -124,6 +124,18 @@ fn check_valid(v: &Vector, ctx: &ParseContext) -> Result<(), Failed> {
     if c.hash.canonical() != canonical {
         return Err("canonical form is not idempotent".into());
     }
+    // The shortcut migrate takes must agree with rendering.
+    if let Some(hasher) = h.hash.clerk_verbatim() {
+        match h.hash.clerk() {
+            Ok(c) if c.password_hasher == hasher && c.password_digest == v.hash => {}
+            other => {
+                return Err(format!(
+                    "clerk_verbatim says {hasher} with the input unchanged, clerk() gives {other:?}"
+                )
+                .into())
+            }
+        }
+    }
     if let Ok(clerk) = h.hash.clerk() {
         let r = scheme::parse(&clerk.password_digest, Some(clerk.password_hasher), ctx)
             .map_err(|e| format!("Clerk rendering {clerk:?} does not parse: {e}"))?;

@@ -67,7 +67,7 @@ pub struct UserRow<'a> {
     pub format: Option<&'static str>,
     pub format_confidence: Option<Confidence>,
     pub password_hasher: Option<&'static str>,
-    pub password_digest: Option<String>,
+    pub password_digest: Option<Cow<'a, str>>,
     pub upgrade_on_sign_in: bool,
     pub upgrade_reason: Option<UpgradeReason>,
     /// Other readings of a shape-identified hash (summary only, not written).
@@ -195,7 +195,7 @@ pub fn classify<'a>(
                     Target::Clerk => d.password_hasher,
                     Target::Native => "bcrypt",
                 });
-                user.password_digest = Some(d.password_digest);
+                user.password_digest = Some(Cow::Owned(d.password_digest));
                 Classified::Accepted(user)
             }
             Err(e) => reject(
@@ -251,20 +251,32 @@ pub fn classify<'a>(
     }
     user.candidates = parsed.identification.candidates;
     let (hasher, digest) = match cfg.target {
-        Target::Native => (parsed.identification.format, parsed.hash.canonical()),
-        Target::Clerk => match parsed.hash.clerk() {
-            Ok(c) => (c.password_hasher, c.password_digest),
-            Err(e) => {
-                return reject(
-                    line,
-                    user.external_id,
-                    "not_expressible_for_target",
-                    format!(
-                        "{}: {} (use --target native to keep it in hashport's own layout)",
-                        parsed.identification.format, e.message
-                    ),
-                )
+        Target::Native => (
+            parsed.identification.format,
+            Cow::Owned(parsed.hash.canonical()),
+        ),
+        Target::Clerk => match parsed.hash.clerk_verbatim() {
+            Some(hasher) => {
+                debug_assert_eq!(
+                    parsed.hash.clerk().ok().map(|c| c.password_digest).as_deref(),
+                    Some(&*stored)
+                );
+                (hasher, stored)
             }
+            None => match parsed.hash.clerk() {
+                Ok(c) => (c.password_hasher, Cow::Owned(c.password_digest)),
+                Err(e) => {
+                    return reject(
+                        line,
+                        user.external_id,
+                        "not_expressible_for_target",
+                        format!(
+                            "{}: {} (use --target native to keep it in hashport's own layout)",
+                            parsed.identification.format, e.message
+                        ),
+                    )
+                }
+            },
         },
     };
     user.password_hasher = Some(hasher);

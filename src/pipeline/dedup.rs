@@ -49,10 +49,13 @@ pub const KIND_EMAIL: u8 = 1;
 pub type Key = (u128, u8);
 
 /// Fingerprints keys with a per-run random SipHash key. Cheap to copy into workers.
+/// Each kind has a key of its own, so an id and an email never share a fingerprint,
+/// and a key is hashed in one `write` (SipHash takes whole words; a leading kind byte
+/// would leave every word of the key straddling two).
 #[derive(Clone, Copy)]
 pub struct Fingerprinter {
-    k0: u64,
-    k1: u64,
+    id_keys: (u64, u64),
+    email_keys: (u64, u64),
 }
 
 impl std::fmt::Debug for Fingerprinter {
@@ -66,41 +69,37 @@ impl Default for Fingerprinter {
         use rand::Rng;
         let mut rng = rand::thread_rng();
         Fingerprinter {
-            k0: rng.gen(),
-            k1: rng.gen(),
+            id_keys: (rng.gen(), rng.gen()),
+            email_keys: (rng.gen(), rng.gen()),
         }
     }
 }
 
 impl Fingerprinter {
-    fn hasher(&self, kind: u8) -> SipHasher13 {
-        let mut h = SipHasher13::new_with_keys(self.k0, self.k1);
-        h.write_u8(kind);
-        h
+    fn fingerprint((k0, k1): (u64, u64), bytes: &[u8]) -> u128 {
+        let mut h = SipHasher13::new_with_keys(k0, k1);
+        h.write(bytes);
+        h.finish128().as_u128()
     }
 
     pub fn id(&self, id: &str) -> Key {
-        let mut h = self.hasher(KIND_ID);
-        h.write(id.as_bytes());
-        (h.finish128().as_u128(), KIND_ID)
+        (Self::fingerprint(self.id_keys, id.as_bytes()), KIND_ID)
     }
 
     /// An email, case-insensitively (the fingerprint of its lowercase form).
     pub fn email(&self, email: &str) -> Key {
-        let mut h = self.hasher(KIND_EMAIL);
-        if email.is_ascii() {
+        const STACK: usize = 256;
+        let fp = if email.len() <= STACK && email.is_ascii() {
             // Lowercase through a stack buffer: no allocation for the common case.
-            let mut buf = [0u8; 128];
-            for chunk in email.as_bytes().chunks(buf.len()) {
-                let b = &mut buf[..chunk.len()];
-                b.copy_from_slice(chunk);
-                b.make_ascii_lowercase();
-                h.write(b);
-            }
+            let mut buf = [0u8; STACK];
+            let b = &mut buf[..email.len()];
+            b.copy_from_slice(email.as_bytes());
+            b.make_ascii_lowercase();
+            Self::fingerprint(self.email_keys, b)
         } else {
-            h.write(email.to_lowercase().as_bytes());
-        }
-        (h.finish128().as_u128(), KIND_EMAIL)
+            Self::fingerprint(self.email_keys, email.to_lowercase().as_bytes())
+        };
+        (fp, KIND_EMAIL)
     }
 
     /// The keys of a user (id first, then each distinct email), appended to `out`.

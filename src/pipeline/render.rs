@@ -185,7 +185,7 @@ pub fn user_csv(w: &mut csv::Writer<Vec<u8>>, u: &UserRow<'_>) -> csv::Result<()
             .unwrap_or_default()
             .to_string(),
         u.password_hasher.unwrap_or_default().to_string(),
-        u.password_digest.clone().unwrap_or_default(),
+        u.password_digest.as_deref().unwrap_or_default().to_string(),
         u.upgrade_on_sign_in.to_string(),
         u.upgrade_reason
             .map(|r| r.as_str())
@@ -262,7 +262,7 @@ mod tests {
                 format: Some("bcrypt"),
                 format_confidence: upgrade.then_some(Confidence::Shape),
                 password_hasher: digest.as_ref().map(|_| "bcrypt"),
-                password_digest: digest,
+                password_digest: digest.map(Cow::Owned),
                 upgrade_on_sign_in: upgrade,
                 upgrade_reason: upgrade.then_some(UpgradeReason::BcryptCostBelowTarget),
                 candidates: Vec::new(),

@@ -297,6 +297,11 @@ impl ParsedHash for ParsedBcrypt {
             password_digest: self.0.encode(),
         })
     }
+    fn clerk_verbatim(&self) -> Option<&'static str> {
+        // Parsing took exactly `$2?$NN$` and 53 bcrypt64 characters; with no padding
+        // bits repaired (no warning), encoding gives the same characters back.
+        (self.0.warnings.is_empty() && self.0.clerk_expressible().is_ok()).then_some("bcrypt")
+    }
     fn bcrypt(&self) -> Option<BcryptFacts> {
         Some(self.0.facts(true))
     }
@@ -446,6 +451,9 @@ mod tests {
         );
         assert!(parse(&canonical).unwrap().warnings.is_empty());
         assert!(h.verify(b"test"));
+        // Migrate may not take the stored string as the Clerk digest: it is not canonical.
+        assert_eq!(h.hash.clerk_verbatim(), None);
+        assert_eq!(h.hash.clerk().unwrap().password_digest, canonical);
     }
 
     #[test]
@@ -470,11 +478,14 @@ mod tests {
         let clerk = Bcrypt.parse(y, &ctx).unwrap().clerk().unwrap();
         assert_eq!(clerk.password_hasher, "bcrypt");
         assert_eq!(clerk.password_digest, y);
+        assert_eq!(Bcrypt.parse(y, &ctx).unwrap().clerk_verbatim(), Some("bcrypt"));
         let x = "$2x$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e";
         assert!(Bcrypt.parse(x, &ctx).unwrap().clerk().is_err());
+        assert_eq!(Bcrypt.parse(x, &ctx).unwrap().clerk_verbatim(), None);
         let original = "$2$05$......................J2ihDv8vVf7QZ9BsaRrKyqs2tkn55Yq";
         let parsed = Bcrypt.parse(original, &ctx).unwrap();
         assert!(parsed.clerk().is_err());
+        assert_eq!(parsed.clerk_verbatim(), None);
         assert_eq!(parsed.bcrypt().unwrap().minor, '0');
     }
 

@@ -246,6 +246,12 @@ pub trait ParsedHash: Send + Sync + fmt::Debug {
     fn canonical(&self) -> String;
     /// The same hash in Clerk's layout, or why that would lose information.
     fn clerk(&self) -> Result<ClerkDigest, NotExpressible>;
+    /// `Some(password_hasher)` when [`ParsedHash::clerk`] would give exactly the string
+    /// this hash was parsed from: a caller that holds that string uses it as the digest
+    /// and skips rendering one (a canonical bcrypt, half of a typical export).
+    fn clerk_verbatim(&self) -> Option<&'static str> {
+        None
+    }
     /// False for "no usable password" markers: they never verify.
     fn usable(&self) -> bool {
         true
