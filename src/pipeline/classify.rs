@@ -258,7 +258,12 @@ pub fn classify<'a>(
         Target::Clerk => match parsed.hash.clerk_verbatim() {
             Some(hasher) => {
                 debug_assert_eq!(
-                    parsed.hash.clerk().ok().map(|c| c.password_digest).as_deref(),
+                    parsed
+                        .hash
+                        .clerk()
+                        .ok()
+                        .map(|c| c.password_digest)
+                        .as_deref(),
                     Some(&*stored)
                 );
                 (hasher, stored)

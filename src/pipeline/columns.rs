@@ -269,6 +269,7 @@ mod tests {
             }),
             text,
             ends,
+            sep: 0,
         }
     }
 

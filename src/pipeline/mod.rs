@@ -16,6 +16,7 @@ pub mod columns;
 pub mod dedup;
 pub mod read;
 pub mod render;
+mod scan;
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -51,11 +51,23 @@ pub struct CsvHeader {
 pub enum Fields {
     Csv {
         header: Arc<CsvHeader>,
-        /// Every field's bytes, concatenated; `ends[i]` is where field `i` ends.
+        /// Every field's bytes, each followed by `sep` bytes (a delimiter, or none);
+        /// `ends[i]` is where field `i` ends (see [`field_start`]).
         text: String,
         ends: Vec<usize>,
+        sep: usize,
     },
     Json(Map<String, Value>),
+}
+
+/// Where field `i` starts when fields end at `ends` and `sep` bytes separate them.
+#[inline]
+pub fn field_start(ends: &[usize], sep: usize, i: usize) -> usize {
+    if i == 0 {
+        0
+    } else {
+        ends[i - 1] + sep
+    }
 }
 
 /// One record's fields, borrowed from a batch (CSV) or a record (JSON).
@@ -65,6 +77,7 @@ pub enum FieldsRef<'a> {
         header: &'a CsvHeader,
         text: &'a str,
         ends: &'a [usize],
+        sep: usize,
     },
     Json(&'a Map<String, Value>),
 }
@@ -72,7 +85,17 @@ pub enum FieldsRef<'a> {
 impl Fields {
     pub fn view(&self) -> FieldsRef<'_> {
         match self {
-            Fields::Csv { header, text, ends } => FieldsRef::Csv { header, text, ends },
+            Fields::Csv {
+                header,
+                text,
+                ends,
+                sep,
+            } => FieldsRef::Csv {
+                header,
+                text,
+                ends,
+                sep: *sep,
+            },
             Fields::Json(m) => FieldsRef::Json(m),
         }
     }
@@ -92,10 +115,11 @@ impl<'a> FieldsRef<'a> {
     /// CSV value `i` (by column position).
     pub fn column(&self, i: usize) -> Option<&'a str> {
         match *self {
-            FieldsRef::Csv { text, ends, .. } => {
+            FieldsRef::Csv {
+                text, ends, sep, ..
+            } => {
                 let end = *ends.get(i)?;
-                let start = if i == 0 { 0 } else { ends[i - 1] };
-                text.get(start..end)
+                text.get(field_start(ends, sep, i)..end)
             }
             FieldsRef::Json(_) => None,
         }
@@ -143,13 +167,19 @@ impl<'a> FieldsRef<'a> {
 
     pub fn to_owned(self) -> Fields {
         match self {
-            FieldsRef::Csv { header, text, ends } => Fields::Csv {
+            FieldsRef::Csv {
+                header,
+                text,
+                ends,
+                sep,
+            } => Fields::Csv {
                 header: Arc::new(CsvHeader {
                     names: header.names.clone(),
                     resolved: Default::default(),
                 }),
                 text: text.to_string(),
                 ends: ends.to_vec(),
+                sep,
             },
             FieldsRef::Json(m) => Fields::Json(m.clone()),
         }
@@ -294,6 +324,9 @@ struct CsvRec {
     start: usize,
     ends_start: usize,
     fields: usize,
+    /// Bytes between fields: 0 from csv_core (it writes field bytes only), 1 for a
+    /// plain line (copied whole, delimiters included).
+    sep: usize,
     oversized: bool,
 }
 
@@ -350,35 +383,30 @@ impl CsvBatch {
             true => &self.text.as_bytes()[r.start..r.start + len],
             false => &self.bytes[r.start..r.start + len],
         };
-        let mut prev = 0;
+        let sep = r.sep;
         // No field is longer than the record.
         for (i, &end) in ends
             .iter()
             .enumerate()
             .take_while(|_| len > MAX_FIELD_BYTES)
         {
-            if end - prev > MAX_FIELD_BYTES {
+            let size = end - field_start(ends, sep, i);
+            if size > MAX_FIELD_BYTES {
                 return Err(RowError::new(
                     "field_too_large",
                     format!(
-                        "field {:?} is {} bytes (limit {MAX_FIELD_BYTES})",
+                        "field {:?} is {size} bytes (limit {MAX_FIELD_BYTES})",
                         names[i],
-                        end - prev
                     ),
                 ));
             }
-            prev = end;
         }
         // One UTF-8 check for the whole record, and field boundaries on character
         // boundaries (else the record is valid but a field not); on failure, name the field.
         let bad_field = || {
-            let mut prev = 0;
-            let bad = ends
-                .iter()
-                .position(|&end| {
-                    let ok = std::str::from_utf8(&data[prev..end]).is_ok();
-                    prev = end;
-                    !ok
+            let bad = (0..ends.len())
+                .position(|i| {
+                    std::str::from_utf8(&data[field_start(ends, sep, i)..ends[i]]).is_err()
                 })
                 .unwrap_or(0);
             RowError::new(
@@ -387,6 +415,10 @@ impl CsvBatch {
             )
         };
         let text = match self.bytes.is_empty() {
+            // A record of empty fields only (`,` read by csv_core) has no bytes, and no
+            // bytes are valid text wherever they sit: between a lead byte ending one
+            // record and a continuation byte starting the next, say.
+            _ if len == 0 => "",
             // Valid as a batch: the record is valid if it starts and ends on boundaries.
             true => self
                 .text
@@ -394,6 +426,8 @@ impl CsvBatch {
                 .ok_or_else(bad_field)?,
             false => std::str::from_utf8(data).map_err(|_| bad_field())?,
         };
+        // A separator is one ASCII byte, so a field that ends on a boundary is followed
+        // by the next field's start on one.
         if ends.iter().any(|&e| !text.is_char_boundary(e)) {
             return Err(bad_field());
         }
@@ -401,6 +435,7 @@ impl CsvBatch {
             header: &self.header,
             text,
             ends,
+            sep,
         })
     }
 }
@@ -418,8 +453,11 @@ pub struct CsvReader<'a> {
     /// only those it reads itself).
     plain_newlines: u64,
     delimiter: u8,
-    /// Whether plain lines may skip csv_core (off only to test the two against each other).
+    /// Whether plain lines may skip csv_core (off to test the two against each other,
+    /// and for a delimiter the line scan cannot take).
     plain_lines: bool,
+    /// Delimiter positions of the line being scanned (reused).
+    cuts: Vec<usize>,
     done: bool,
 }
 
@@ -447,7 +485,8 @@ impl<'a> CsvReader<'a> {
             newlines: 0,
             plain_newlines: 0,
             delimiter,
-            plain_lines: true,
+            plain_lines: !matches!(delimiter, b'"' | b'\n' | b'\r'),
+            cuts: Vec::new(),
             done: false,
         };
         let mut first = CsvBatch::new(Arc::clone(&reader.header));
@@ -462,15 +501,12 @@ impl<'a> CsvReader<'a> {
                     ));
                 }
                 let ends = &first.ends[r.ends_start..r.ends_start + r.fields];
-                let mut prev = 0;
-                ends.iter()
-                    .map(|&end| {
-                        let name =
-                            String::from_utf8_lossy(&first.bytes[r.start + prev..r.start + end])
-                                .trim()
-                                .to_string();
-                        prev = end;
-                        name
+                (0..ends.len())
+                    .map(|i| {
+                        let field = r.start + field_start(ends, r.sep, i)..r.start + ends[i];
+                        String::from_utf8_lossy(&first.bytes[field])
+                            .trim()
+                            .to_string()
                     })
                     .collect()
             }
@@ -605,6 +641,7 @@ impl<'a> CsvReader<'a> {
                         start,
                         ends_start,
                         fields: batch.ends_used - ends_start,
+                        sep: 0,
                         oversized,
                     });
                     return Ok(ReadOne::Record);
@@ -617,25 +654,26 @@ impl<'a> CsvReader<'a> {
 
 impl CsvReader<'_> {
     /// The common record without csv_core: a whole line in the buffer with no quote and
-    /// no `\r` but an optional one before its `\n`, split at the delimiter with memchr.
-    /// csv_core would give exactly these fields (such a line has nothing else it
-    /// interprets) but walks its state machine byte by byte, the reader thread's largest
-    /// cost. Anything else (quotes, a lone `\r`, blank lines, a line across the buffer's
-    /// end, the last line without `\n`, too many fields) is left to csv_core. Returns
-    /// whether it read a record.
+    /// no `\r` but an optional one before its `\n`, found and split in one pass
+    /// ([`super::scan::plain_line`]) and copied whole, delimiters included (the record's
+    /// `sep` is 1). csv_core would give exactly these fields (such a line has nothing
+    /// else it interprets) but walks its state machine byte by byte, the reader
+    /// thread's largest cost. Anything else (quotes, a lone `\r`, blank lines, a line
+    /// across the buffer's end, the last line without `\n`, too many fields) is left to
+    /// csv_core. Returns whether it read a record.
     fn read_plain_line(&mut self, batch: &mut CsvBatch) -> io::Result<bool> {
         let input = self.r.fill_buf()?;
-        let Some(nl) = memchr::memchr(b'\n', input) else {
+        self.cuts.clear();
+        let Some(nl) = super::scan::plain_line(input, self.delimiter, &mut self.cuts) else {
             return Ok(false);
         };
         let mut line = &input[..nl];
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
-        if line.is_empty()
-            || line.len() > MAX_RECORD_BYTES
-            || memchr::memchr2(b'"', b'\r', line).is_some()
-        {
+        let fields = self.cuts.len() + 1;
+        if line.is_empty() || line.len() > MAX_RECORD_BYTES || fields > MAX_RECORD_FIELDS {
+            // Blank lines are skipped and oversized records read through by csv_core.
             return Ok(false);
         }
         let (start, ends_start) = (batch.used, batch.ends_used);
@@ -643,33 +681,23 @@ impl CsvReader<'_> {
         if batch.bytes.len() < need {
             batch.bytes.resize(need.max(batch.bytes.len() * 2), 0);
         }
-        // Room for the most fields the line can hold (one more than its length).
-        let most = ends_start + line.len() + 1;
-        if batch.ends.len() < most {
-            batch.ends.resize(most.max(batch.ends.len() * 2), 0);
+        if batch.ends.len() < ends_start + fields {
+            batch
+                .ends
+                .resize((ends_start + fields).max(batch.ends.len() * 2), 0);
         }
-        let mut out = start;
-        let mut prev = 0;
-        let mut ends = ends_start;
-        for cut in memchr::memchr_iter(self.delimiter, line).chain([line.len()]) {
-            let field = &line[prev..cut];
-            batch.bytes[out..out + field.len()].copy_from_slice(field);
-            out += field.len();
-            batch.ends[ends] = out - start;
-            ends += 1;
-            prev = cut + 1;
-        }
-        let fields = ends - ends_start;
-        if fields > MAX_RECORD_FIELDS {
-            return Ok(false); // csv_core's path reads it through and marks it oversized
-        }
-        batch.used = out;
-        batch.ends_used = ends;
+        batch.bytes[start..need].copy_from_slice(line);
+        let ends = &mut batch.ends[ends_start..ends_start + fields];
+        ends[..fields - 1].copy_from_slice(&self.cuts);
+        ends[fields - 1] = line.len();
+        batch.used = need;
+        batch.ends_used = ends_start + fields;
         batch.records.push(CsvRec {
             line: self.newlines + 1,
             start,
             ends_start,
             fields,
+            sep: 1,
             oversized: false,
         });
         self.r.consume(nl + 1);
@@ -1111,6 +1139,24 @@ mod tests {
         );
         assert_eq!(recs[2].body.as_ref().unwrap_err().reason, "malformed_row");
         assert_eq!(recs[3].body.as_ref().unwrap_err().reason, "invalid_utf8");
+    }
+
+    #[test]
+    fn a_record_of_empty_fields_between_halves_of_a_character_is_valid() {
+        // `1\xc3` and `\xa9` are broken records, but the batch's bytes join them into
+        // "1é": the empty record read by csv_core between them sits inside that
+        // character, and is still two empty fields. (Found by the plain-line proptest.)
+        for plain_lines in [true, false] {
+            let recs = csv_records(b"x,y\n1\xc3\r,\r\xa9\n", 1 << 16, plain_lines);
+            assert_eq!(
+                recs,
+                [
+                    (2, Err("malformed_row")),
+                    (2, Ok(vec![String::new(), String::new()])),
+                    (2, Err("malformed_row")),
+                ]
+            );
+        }
     }
 
     #[test]
