@@ -478,7 +478,10 @@ mod tests {
         let clerk = Bcrypt.parse(y, &ctx).unwrap().clerk().unwrap();
         assert_eq!(clerk.password_hasher, "bcrypt");
         assert_eq!(clerk.password_digest, y);
-        assert_eq!(Bcrypt.parse(y, &ctx).unwrap().clerk_verbatim(), Some("bcrypt"));
+        assert_eq!(
+            Bcrypt.parse(y, &ctx).unwrap().clerk_verbatim(),
+            Some("bcrypt")
+        );
         let x = "$2x$05$/OK.fbVrR/bpIqNJ5ianF.CE5elHaaO4EbggVDjb8P19RukzXSM3e";
         assert!(Bcrypt.parse(x, &ctx).unwrap().clerk().is_err());
         assert_eq!(Bcrypt.parse(x, &ctx).unwrap().clerk_verbatim(), None);

@@ -332,4 +332,10 @@ impl ParsedHash for Pbkdf2Hash {
         }
         Ok(self.value.clerk())
     }
+    fn clerk_verbatim(&self) -> Option<&'static str> {
+        // Django's layout reads back only what it writes: fixed prefix, decimal
+        // iterations without leading zeros, the salt as text, strict padded base64 of
+        // exactly one block. So the canonical string, Clerk's digest, is the input.
+        (self.layout == Layout::DjangoSha256).then_some("pbkdf2_sha256_django")
+    }
 }

@@ -454,3 +454,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// migrate takes a Django string as its own Clerk digest (`clerk_verbatim`): that
+    /// must be exactly what `clerk()` renders, whatever near-canonical forms the
+    /// iterations and base64 take.
+    #[test]
+    fn django_clerk_verbatim_is_the_rendering(
+        iterations in "0?[1-9][0-9]{0,6}",
+        salt in "[a-zA-Z0-9é+/=.]{0,12}",
+        key in prop::collection::vec(any::<u8>(), 32),
+        tweak in 0usize..4,
+    ) {
+        let mut b64 = encoding::std_encode(&key);
+        match tweak {
+            0 => {}
+            1 => { b64.pop(); } // padding missing
+            2 => { b64.pop(); b64.pop(); b64.push_str("B="); } // padding bits set (maybe)
+            _ => b64.push('='), // too much padding
+        }
+        let s = format!("pbkdf2_sha256${iterations}${salt}${b64}");
+        if let Ok(h) = scheme::parse(&s, None, &unlimited()) {
+            if let Some(hasher) = h.hash.clerk_verbatim() {
+                let c = h.hash.clerk().unwrap();
+                prop_assert_eq!(c.password_hasher, hasher);
+                prop_assert_eq!(c.password_digest, s);
+            }
+        }
+    }
+}
