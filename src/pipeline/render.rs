@@ -13,22 +13,76 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    // Most strings need no escape: find that out eight bytes at a time, without a
-    // branch per word (the OR of the masks vectorises).
-    let (words, tail) = bytes.split_at(bytes.len() - bytes.len() % 8);
-    // The tail as one more word, padded with a byte that needs no escape.
-    let mut last = [b'a'; 8];
-    last[..tail.len()].copy_from_slice(tail);
-    let mask = words
-        .chunks_exact(8)
-        .fold(escape_mask(u64::from_le_bytes(last)), |acc, c| {
-            acc | escape_mask(u64::from_le_bytes(c.try_into().expect("8 bytes")))
-        });
-    if mask == 0 {
+    if needs_escape(bytes) {
+        escape_into(out, bytes);
+    } else {
         out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
     }
+    out.push(b'"');
+}
+
+/// Whether any byte of `b` is a control character, `"` or `\\`. Most strings have
+/// none, and most are short (ids, names, emails): those are read as two overlapping
+/// words (no loop, no tail), longer ones sixteen bytes at a time.
+#[inline]
+fn needs_escape(b: &[u8]) -> bool {
+    let n = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    if n >= 16 {
+        return needs_escape_long(b);
+    }
+    if n >= 8 {
+        return escape_mask(word(0)) | escape_mask(word(n - 8)) != 0;
+    }
+    if n >= 4 {
+        let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+        return escape_mask(u64::from(half(0)) | u64::from(half(n - 4)) << 32) != 0;
+    }
+    b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\')
+}
+
+/// [`needs_escape`] for 16 bytes or more: 16-byte blocks, the last one overlapping.
+#[cfg(target_arch = "x86_64")]
+fn needs_escape_long(b: &[u8]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    debug_assert!(b.len() >= 16);
+    // SAFETY (every intrinsic below): SSE2 is part of the x86_64 baseline.
+    let (quote, backslash, space) = unsafe {
+        (
+            _mm_set1_epi8(b'"' as i8),
+            _mm_set1_epi8(b'\\' as i8),
+            _mm_set1_epi8(0x1f),
+        )
+    };
+    let block = |at: usize| {
+        // SAFETY: b[at..at + 16] is in bounds (callers pass at <= len - 16); the load
+        // takes any alignment. A byte is below 0x20 iff max(byte, 0x1f) == 0x1f.
+        unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().add(at).cast::<__m128i>());
+            let hit = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                _mm_cmpeq_epi8(_mm_max_epu8(v, space), space),
+            );
+            _mm_movemask_epi8(hit) != 0
+        }
+    };
+    let last = b.len() - 16;
+    (0..last).step_by(16).any(block) || block(last)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn needs_escape_long(b: &[u8]) -> bool {
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let last = b.len() - 8;
+    (0..last).step_by(8).any(|at| escape_mask(word(at)) != 0) || escape_mask(word(last)) != 0
+}
+
+/// The slow path of [`json_str`]: `bytes` escaped, without the quotes.
+#[cold]
+fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if b >= 0x20 && b != b'"' && b != b'\\' {
@@ -55,7 +109,6 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// Non-zero when any of the eight bytes is a control character, `"` or `\\` (SWAR:
