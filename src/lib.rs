@@ -12,6 +12,10 @@
 //! assert!(!h.verify(b"wrong"));
 //! ```
 
+// The only `unsafe` is two SSE2 scans over byte slices (`pipeline::scan`,
+// `pipeline::render`), each allowed where it stands with its bounds argument.
+#![deny(unsafe_code)]
+
 pub mod caps;
 pub mod encoding;
 pub mod scheme;

@@ -43,6 +43,7 @@ fn needs_escape(b: &[u8]) -> bool {
 
 /// [`needs_escape`] for 16 bytes or more: 16-byte blocks, the last one overlapping.
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 fn needs_escape_long(b: &[u8]) -> bool {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,

@@ -58,6 +58,7 @@ fn bytewise(input: &[u8], from: usize, delimiter: u8, cuts: &mut Vec<usize>) -> 
 }
 
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 fn sse2(input: &[u8], delimiter: u8, cuts: &mut Vec<usize>) -> Option<usize> {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
