@@ -231,6 +231,12 @@ impl ParsedHash for ParsedPhpass {
             password_digest: self.string_as("$P$"),
         })
     }
+    fn clerk_verbatim(&self) -> Option<&'static str> {
+        // Parsing takes exactly 34 characters: the count character, 8 salt characters
+        // kept as text, and a digest whose unused bits must be zero; so a `$P$` string
+        // renders back to itself. A `$H$` one is renamed.
+        (self.setting.ident == "$P$").then_some("phpass")
+    }
 }
 
 impl Scheme for Phpass {
@@ -505,6 +511,11 @@ mod tests {
         assert_eq!(clerk.password_hasher, "phpass");
         assert_eq!(clerk.password_digest, "$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0");
         assert!(parse(&Phpass, &clerk.password_digest).verify(b"test12345"));
+        // migrate may not pass `$H$` through as Clerk's digest; `$P$` it may.
+        assert_eq!(h.clerk_verbatim(), None);
+        let p = parse(&Phpass, &clerk.password_digest);
+        assert_eq!(p.clerk_verbatim(), Some("phpass"));
+        assert_eq!(p.clerk().unwrap().password_digest, clerk.password_digest);
     }
 
     #[test]
