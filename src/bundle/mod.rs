@@ -208,8 +208,8 @@ impl HashedFile {
         Ok(())
     }
 
-    /// Hand over the last block; the output thread finishes the file (write, fsync)
-    /// while the caller goes on.
+    /// Hand over the last block; the output and sync threads finish the file (write,
+    /// hash, fsync) while the caller goes on.
     fn close(mut self) -> ClosingFile {
         let (done, result) = sync_channel(1);
         let last = std::mem::take(&mut self.block);
@@ -275,7 +275,7 @@ pub struct BundleWriter {
     current: Option<HashedFile>,
     /// Chunks written, hashed and synced, in order.
     done: Vec<FileEntry>,
-    /// Chunks after those, still being written by their output threads.
+    /// Chunks after those, still being written or synced.
     closing: VecDeque<ClosingFile>,
     /// The source line of each chunk's first user (to find a retracted line's chunk);
     /// its length is the number of chunks opened.
@@ -361,10 +361,8 @@ impl BundleWriter {
         self.output_thread
             .join()
             .map_err(|_| io::Error::other("the output thread panicked"))?;
-        // Every file durable before the manifest that vouches for it.
-        for f in &files {
-            File::open(self.dir.join(&f.name))?.sync_all()?;
-        }
+        // Every file is durable before the manifest that vouches for it: a file's
+        // entry exists only once the sync thread's fsync of it has succeeded.
         let manifest = Manifest {
             tool: "hashport",
             version: env!("CARGO_PKG_VERSION"),
@@ -547,8 +545,8 @@ impl Sink for BundleWriter {
             .is_none_or(|c| c.records >= self.chunk_size);
         if rotate {
             self.close_current();
-            // A few chunks finish beside the run; wait for older ones, so threads and
-            // their blocks stay few whatever the chunk size.
+            // A few chunks finish beside the run; wait for older ones, so the files
+            // still open stay few whatever the chunk size.
             self.settle(2)?;
             self.first_lines.push(line);
             let n = self.first_lines.len() as u32;

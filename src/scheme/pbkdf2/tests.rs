@@ -474,6 +474,12 @@ proptest! {
             _ => b64.push('='), // too much padding
         }
         let s = format!("pbkdf2_sha256${iterations}${salt}${b64}");
+        let canonical = tweak == 0 && !iterations.starts_with('0') && !salt.is_empty();
+        if canonical {
+            // The shortcut must be taken, not only be right when taken.
+            let h = scheme::parse(&s, None, &unlimited()).unwrap();
+            prop_assert_eq!(h.hash.clerk_verbatim(), Some("pbkdf2_sha256_django"));
+        }
         if let Ok(h) = scheme::parse(&s, None, &unlimited()) {
             if let Some(hasher) = h.hash.clerk_verbatim() {
                 let c = h.hash.clerk().unwrap();
