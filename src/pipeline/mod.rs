@@ -726,6 +726,7 @@ pub fn run_with(
         read::open(Box::new(hashing), cfg.kind, name).map_err(|e| input_err(e.to_string()))?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs.max(1))
+        .thread_name(|i| format!("hashport-classify-{i}"))
         .build()
         .map_err(|e| input_err(format!("cannot start worker threads: {e}")))?;
     let fingerprinter = Fingerprinter::default();
@@ -749,96 +750,103 @@ pub fn run_with(
 
     std::thread::scope(|scope| {
         // Stage 1: read.
-        let reader_handle = scope.spawn(move || -> Result<(), String> {
-            let r: &mut (dyn BufRead + Send) = &mut *reader;
-            let mut last_line = 0;
-            let after = |e: io::Error, last: u64| format!("{e} (after the record at line {last})");
-            match kind {
-                InputKind::Csv { delimiter } => {
-                    let mut csv = CsvReader::new(r, delimiter).map_err(|e| e.to_string())?;
-                    let mut made = 0;
-                    loop {
-                        let reuse = if made < CSV_BATCHES {
-                            recycled_rx.try_recv().ok()
-                        } else {
-                            match recycled_rx.recv() {
-                                Ok(b) => Some(b),
-                                Err(_) => return Ok(()), // downstream stopped
-                            }
-                        };
-                        made += usize::from(reuse.is_none());
-                        let Some(b) = csv
-                            .next_batch(reuse, BATCH, BATCH_BYTES)
-                            .map_err(|e| after(e, last_line))?
-                        else {
-                            break;
-                        };
-                        last_line = b.get(b.len() - 1).0;
-                        if batch_tx.send(Batch::Csv(b)).is_err() {
-                            return Ok(()); // downstream stopped; its error wins
-                        }
-                    }
-                }
-                _ => {
-                    let mut records = read::records(r, kind).map_err(|e| e.to_string())?;
-                    let mut batch = Vec::with_capacity(BATCH.min(1024));
-                    for rec in records.by_ref() {
-                        let rec = rec.map_err(|e| after(e, last_line))?;
-                        last_line = rec.line;
-                        batch.push(rec);
-                        if batch.len() == BATCH {
-                            let full = std::mem::take(&mut batch);
-                            if batch_tx.send(Batch::Records(full)).is_err() {
-                                return Ok(());
+        // Named threads, so a profiler can tell the stages apart.
+        let stage = |name: &str| std::thread::Builder::new().name(format!("hashport-{name}"));
+        let reader_handle = stage("read")
+            .spawn_scoped(scope, move || -> Result<(), String> {
+                let r: &mut (dyn BufRead + Send) = &mut *reader;
+                let mut last_line = 0;
+                let after =
+                    |e: io::Error, last: u64| format!("{e} (after the record at line {last})");
+                match kind {
+                    InputKind::Csv { delimiter } => {
+                        let mut csv = CsvReader::new(r, delimiter).map_err(|e| e.to_string())?;
+                        let mut made = 0;
+                        loop {
+                            let reuse = if made < CSV_BATCHES {
+                                recycled_rx.try_recv().ok()
+                            } else {
+                                match recycled_rx.recv() {
+                                    Ok(b) => Some(b),
+                                    Err(_) => return Ok(()), // downstream stopped
+                                }
+                            };
+                            made += usize::from(reuse.is_none());
+                            let Some(b) = csv
+                                .next_batch(reuse, BATCH, BATCH_BYTES)
+                                .map_err(|e| after(e, last_line))?
+                            else {
+                                break;
+                            };
+                            last_line = b.get(b.len() - 1).0;
+                            if batch_tx.send(Batch::Csv(b)).is_err() {
+                                return Ok(()); // downstream stopped; its error wins
                             }
                         }
                     }
-                    if !batch.is_empty() {
-                        let _ = batch_tx.send(Batch::Records(batch));
+                    _ => {
+                        let mut records = read::records(r, kind).map_err(|e| e.to_string())?;
+                        let mut batch = Vec::with_capacity(BATCH.min(1024));
+                        for rec in records.by_ref() {
+                            let rec = rec.map_err(|e| after(e, last_line))?;
+                            last_line = rec.line;
+                            batch.push(rec);
+                            if batch.len() == BATCH {
+                                let full = std::mem::take(&mut batch);
+                                if batch_tx.send(Batch::Records(full)).is_err() {
+                                    return Ok(());
+                                }
+                            }
+                        }
+                        if !batch.is_empty() {
+                            let _ = batch_tx.send(Batch::Records(batch));
+                        }
                     }
                 }
-            }
-            // Drain what the reader did not need, so the manifest's sha256 covers the file.
-            io::copy(&mut *reader, &mut io::sink()).map_err(|e| after(e, last_line))?;
-            Ok(())
-        });
+                // Drain what the reader did not need, so the manifest's sha256 covers the file.
+                io::copy(&mut *reader, &mut io::sink()).map_err(|e| after(e, last_line))?;
+                Ok(())
+            })
+            .map_err(|e| input_err(format!("cannot start a thread: {e}")))?;
 
         // Stage 3: de-duplicate, count, write — groups put back in order as they come.
         let progress_state = Arc::clone(&state);
         let pool_ref = &pool;
         let group_pool_ref = &group_pool;
-        let writer_handle = scope.spawn(move || -> io::Result<Counts> {
-            let mut w = Writer {
-                sink,
-                tally: Tally::default(),
-                dedup,
-                provisional: false,
-            };
-            let mut pending: BTreeMap<u64, Group> = BTreeMap::new();
-            let mut next = 0u64;
-            for (seq, group) in out_rx {
-                pending.insert(seq, group.map_err(io::Error::other)?);
-                let before = next;
-                while let Some(g) = pending.remove(&next) {
-                    w.group(&g)?;
-                    group_pool_ref.give(g);
-                    next += 1;
-                    let _ = token_tx.send(());
+        let writer_handle = stage("write")
+            .spawn_scoped(scope, move || -> io::Result<Counts> {
+                let mut w = Writer {
+                    sink,
+                    tally: Tally::default(),
+                    dedup,
+                    provisional: false,
+                };
+                let mut pending: BTreeMap<u64, Group> = BTreeMap::new();
+                let mut next = 0u64;
+                for (seq, group) in out_rx {
+                    pending.insert(seq, group.map_err(io::Error::other)?);
+                    let before = next;
+                    while let Some(g) = pending.remove(&next) {
+                        w.group(&g)?;
+                        group_pool_ref.give(g);
+                        next += 1;
+                        let _ = token_tx.send(());
+                    }
+                    if next / 16 != before / 16 {
+                        let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
+                        progress(w.tally.input, bytes);
+                    }
                 }
-                if next / 16 != before / 16 {
-                    let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
-                    progress(w.tally.input, bytes);
+                if !pending.is_empty() {
+                    return Err(io::Error::other(
+                        "a worker stopped before rendering every record",
+                    ));
                 }
-            }
-            if !pending.is_empty() {
-                return Err(io::Error::other(
-                    "a worker stopped before rendering every record",
-                ));
-            }
-            let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
-            progress(w.tally.input, bytes);
-            w.finish(pool_ref)
-        });
+                let bytes = progress_state.lock().map(|s| s.1).unwrap_or(0);
+                progress(w.tally.input, bytes);
+                w.finish(pool_ref)
+            })
+            .map_err(|e| input_err(format!("cannot start a thread: {e}")))?;
 
         // Stage 2: classify and render on the pool, a group per task. No barrier between
         // batches: a free worker takes the next group whatever is still running.
