@@ -220,6 +220,42 @@ fn encode(b: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     String::from_utf8(out).expect("the alphabets are ASCII")
 }
 
+/// Whether strict [`bcrypt64_decode`] would take `s`, checked without decoding: a
+/// length that decodes, every character in the alphabet, and the unused low bits of
+/// the last character zero (bcrypt64 is big-endian). For the migrate hot path, which
+/// needs only the verdict on a string it keeps as it is.
+pub fn is_canonical_bcrypt64(s: &[u8]) -> bool {
+    is_canonical(s, &BCRYPT_REVERSE, |last, unused| {
+        last & ((1 << unused) - 1) == 0
+    })
+}
+
+/// Whether [`hash64_decode`] would take `s` (crypt's little-endian hash64: the unused
+/// bits are the high ones of the last character), checked without decoding.
+pub fn is_canonical_hash64(s: &[u8]) -> bool {
+    is_canonical(s, &HASH64_REVERSE, |last, unused| last >> (6 - unused) == 0)
+}
+
+/// The shared part of the `is_canonical_*` checks; `unused_zero(last value, unused
+/// bits)` says whether the last character's unused bits (2 or 4) are zero.
+fn is_canonical(s: &[u8], reverse: &Reverse, unused_zero: impl Fn(u8, u32) -> bool) -> bool {
+    if s.len() % 4 == 1 {
+        return false;
+    }
+    // Valid values are below 64, `INVALID` is not: one test for the whole field.
+    let seen = s
+        .iter()
+        .fold(0u8, |seen, &c| seen | reverse[usize::from(c)]);
+    if seen & 0xc0 != 0 {
+        return false;
+    }
+    let unused = (s.len() * 6 % 8) as u32;
+    match s.last() {
+        Some(&c) if unused > 0 => unused_zero(reverse[usize::from(c)], unused),
+        _ => true,
+    }
+}
+
 /// True for a character of bcrypt's base64 alphabet `./A-Za-z0-9`.
 pub fn is_bcrypt64_char(c: u8) -> bool {
     BCRYPT_REVERSE[usize::from(c)] != INVALID
@@ -640,6 +676,20 @@ mod tests {
                 let fast = decode_fast(s.as_bytes(), reverse, lenient);
                 prop_assert_eq!(fast, engine.decode(&s).ok());
             }
+        }
+        #[test]
+        fn canonical_checks_agree_with_strict_decoding(
+            s in "[./A-Za-z0-9]{0,40}",
+            odd in proptest::option::of(("[!$ +=_\u{e9}]", any::<prop::sample::Index>())),
+        ) {
+            // Mostly alphabet strings, so the last character's unused bits decide.
+            let mut s = s;
+            if let Some((c, at)) = odd {
+                let at = at.index(s.len() + 1);
+                s.insert_str(at, &c);
+            }
+            prop_assert_eq!(is_canonical_bcrypt64(s.as_bytes()), bcrypt64_decode(&s, true).is_ok(), "{}", s);
+            prop_assert_eq!(is_canonical_hash64(s.as_bytes()), hash64_decode(&s).is_ok(), "{}", s);
         }
         #[test]
         fn hex_encode_long_input(b in proptest::collection::vec(any::<u8>(), 60..200)) {

@@ -24,7 +24,7 @@
 use serde::Serialize;
 
 use crate::caps::WorkCaps;
-use crate::scheme::{ClerkDigest, ParsedHash, StoredHash};
+use crate::scheme::{BcryptFacts, ClerkDigest, ParsedHash, StoredHash};
 
 /// bcrypt cost written by upgrades unless told otherwise (OWASP: at least 10; 12 is
 /// the common production default and about 250 ms here).
@@ -101,10 +101,21 @@ impl Policy {
         hash: &dyn ParsedHash,
         password: Option<&[u8]>,
     ) -> Option<UpgradeReason> {
-        if !hash.usable() {
+        self.upgrade_reason_of(hash.usable(), hash.bcrypt(), password)
+    }
+
+    /// [`Policy::upgrade_reason`] from what it reads of the hash: whether it is usable
+    /// and its bcrypt facts (for a hash known without parsing, `scheme::verbatim`).
+    pub fn upgrade_reason_of(
+        &self,
+        usable: bool,
+        bcrypt: Option<BcryptFacts>,
+        password: Option<&[u8]>,
+    ) -> Option<UpgradeReason> {
+        if !usable {
             return None;
         }
-        let Some(b) = hash.bcrypt() else {
+        let Some(b) = bcrypt else {
             return Some(UpgradeReason::NotBcrypt);
         };
         if !b.plain {

@@ -240,6 +240,21 @@ pub fn classify<'a>(
         }
     }
 
+    // Most of an export is canonical bcrypt or phpass: its verdict without parsing.
+    if hint.is_none() {
+        if let Some(v) = scheme::verbatim(&stored, &cfg.ctx) {
+            user.format = Some(v.format);
+            user.format_confidence = Some(v.confidence);
+            user.password_hasher = Some(match cfg.target {
+                Target::Clerk => v.clerk_hasher,
+                Target::Native => v.format,
+            });
+            user.password_digest = Some(stored);
+            user.upgrade_reason = cfg.policy.upgrade_reason_of(true, v.bcrypt, None);
+            user.upgrade_on_sign_in = user.upgrade_reason.is_some();
+            return Classified::Accepted(user);
+        }
+    }
     let parsed = match scheme::parse(&stored, hint.as_deref(), &cfg.ctx) {
         Ok(p) => p,
         Err(e) => return reject(line, user.external_id, e.reason.as_str(), e.message),

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::encoding::{
     bcrypt64_decode, bcrypt64_decode_array, bcrypt64_encode_bytes, bcrypt64_encode_slice,
-    is_bcrypt64_char,
+    is_bcrypt64_char, is_canonical_bcrypt64,
 };
 
 /// Plain bcrypt of the password.
@@ -158,6 +158,30 @@ pub fn parse_bcrypt(format: &str, s: &str, ctx: &ParseContext) -> Result<BcryptH
         salt,
         digest,
         warnings,
+    })
+}
+
+/// The facts of `s` when it is a canonical `$2a$`, `$2b$` or `$2y$` string within the
+/// caps: then [`parse_bcrypt`] accepts it without warnings and it is its own canonical
+/// string and Clerk digest. Checked without decoding (for `scheme::verbatim`, the
+/// migrate hot path); `None` says nothing about `s`.
+pub(super) fn verbatim_facts(s: &str, ctx: &ParseContext) -> Option<BcryptFacts> {
+    let [b'$', b'2', minor @ (b'a' | b'b' | b'y'), b'$', d1 @ b'0'..=b'9', d2 @ b'0'..=b'9', b'$', rest @ ..] =
+        s.as_bytes()
+    else {
+        return None;
+    };
+    let cost = u32::from(d1 - b'0') * 10 + u32::from(d2 - b'0');
+    let within = (4..=bcrypt_core::MAX_COST).contains(&cost) && cost <= ctx.caps.bcrypt_cost;
+    let (salt, digest) = rest.split_at_checked(SALT_CHARS)?;
+    (within
+        && digest.len() == DIGEST_CHARS
+        && is_canonical_bcrypt64(salt)
+        && is_canonical_bcrypt64(digest))
+    .then_some(BcryptFacts {
+        minor: char::from(*minor),
+        cost,
+        plain: true,
     })
 }
 

@@ -495,6 +495,41 @@ impl StoredHash {
     }
 }
 
+/// What [`parse`] (without a hint) says of a stored string that can be taken as it is:
+/// already its own canonical string and its own Clerk digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verbatim {
+    pub format: &'static str,
+    pub confidence: Confidence,
+    pub clerk_hasher: &'static str,
+    /// [`ParsedHash::bcrypt`] of the parsed hash.
+    pub bcrypt: Option<BcryptFacts>,
+}
+
+/// The migrate hot path: for the commonest layouts already in canonical form (bcrypt
+/// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`), the verdict of [`parse`] + `clerk_verbatim` in
+/// one pass over the characters, with nothing decoded or allocated. `Some` only when
+/// `parse(s, None, ctx)` succeeds with that identification (no other candidates), the
+/// hash is usable, and `canonical()` and the Clerk digest are `s` itself (the vector
+/// and property tests hold it to that); `None` says nothing: call [`parse`].
+pub fn verbatim(s: &str, ctx: &ParseContext) -> Option<Verbatim> {
+    match s.as_bytes().get(..3)? {
+        b"$2a" | b"$2b" | b"$2y" => bcrypt::verbatim_facts(s, ctx).map(|facts| Verbatim {
+            format: "bcrypt",
+            confidence: Confidence::Certain,
+            clerk_hasher: "bcrypt",
+            bcrypt: Some(facts),
+        }),
+        b"$P$" => phpass::is_verbatim(s, ctx).then_some(Verbatim {
+            format: "phpass",
+            confidence: Confidence::Certain,
+            clerk_hasher: "phpass",
+            bcrypt: None,
+        }),
+        _ => None,
+    }
+}
+
 /// Identify and parse `s` with the context's caps.
 pub fn parse(s: &str, hint: Option<&str>, ctx: &ParseContext) -> Result<StoredHash, HashError> {
     let (scheme, identification) = identify_scheme(s, hint)?;

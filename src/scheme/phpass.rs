@@ -14,7 +14,8 @@ use super::{
 };
 use crate::caps::WorkCaps;
 use crate::encoding::{
-    hash64_decode, hash64_encode, hash64_encode_into, hash64_value, is_hash64, DecodeError,
+    hash64_decode, hash64_encode, hash64_encode_into, hash64_value, is_canonical_hash64, is_hash64,
+    DecodeError,
 };
 
 /// `$P$` / `$H$`: 34 characters, MD5.
@@ -207,6 +208,20 @@ impl ParsedPhpass {
             ("digest", "md5".into()),
         ])
     }
+}
+
+/// Whether `s` is a `$P$` string that [`ParsedPhpass::parse`] accepts within the caps,
+/// so that it is its own canonical string and Clerk digest. Checked without decoding
+/// (for `scheme::verbatim`, the migrate hot path); `false` says nothing about `s`.
+pub(super) fn is_verbatim(s: &str, ctx: &ParseContext) -> bool {
+    let b = s.as_bytes();
+    b.len() == SETTING_LEN + PHPASS_DIGEST_CHARS
+        && b.starts_with(b"$P$")
+        && hash64_value(b[3])
+            .is_some_and(|log2| (MIN_LOG2..=MAX_LOG2).contains(&log2) && log2 <= ctx.caps.phpass_log2)
+        // The salt's 8 characters have no unused bits: this checks the alphabet.
+        && is_canonical_hash64(&b[4..SETTING_LEN])
+        && is_canonical_hash64(&b[SETTING_LEN..])
 }
 
 impl ParsedHash for ParsedPhpass {

@@ -1,0 +1,160 @@
+//! `scheme::verbatim`, the migrate hot path, must say what the general path says:
+//! wherever it answers, `parse` (no hint) gives the same identification, a usable hash
+//! whose canonical string and Clerk digest are the input itself, and the same bcrypt
+//! facts; and it must answer for every canonical string of the layouts it covers.
+
+mod common;
+
+use hashport::caps::WorkCaps;
+use hashport::encoding::{bcrypt64_encode, hash64_encode, HASH64_ALPHABET};
+use hashport::scheme::{self, ParseContext};
+use proptest::prelude::*;
+
+/// The layouts `verbatim` covers, by format id.
+const COVERED: [&str; 2] = ["bcrypt", "phpass"];
+
+fn agrees(s: &str, ctx: &ParseContext) -> Result<(), String> {
+    let fast = scheme::verbatim(s, ctx);
+    let slow = scheme::parse(s, None, ctx);
+    match (fast, slow) {
+        (Some(v), Ok(p)) => {
+            let id = &p.identification;
+            let clerk = p.hash.clerk().map_err(|e| format!("{s}: clerk(): {e:?}"))?;
+            let got = (
+                id.format,
+                id.confidence,
+                id.candidates.is_empty(),
+                p.hash.usable(),
+                p.hash.clerk_verbatim(),
+                clerk.password_hasher,
+                clerk.password_digest == s,
+                p.hash.canonical() == s,
+                p.hash.bcrypt(),
+            );
+            let want = (
+                v.format,
+                v.confidence,
+                true,
+                true,
+                Some(v.clerk_hasher),
+                v.clerk_hasher,
+                true,
+                true,
+                v.bcrypt,
+            );
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("{s}: verbatim says {want:?}, parse says {got:?}"))
+            }
+        }
+        (Some(v), Err(e)) => Err(format!("{s}: verbatim says {v:?}, parse refuses: {e}")),
+        (None, Ok(p))
+            if COVERED.contains(&p.identification.format)
+                && p.hash.clerk_verbatim().is_some()
+                && p.hash.canonical() == s =>
+        {
+            Err(format!(
+                "{s}: canonical {} not taken verbatim",
+                p.identification.format
+            ))
+        }
+        (None, _) => Ok(()),
+    }
+}
+
+/// The default caps, and caps low enough to refuse some of the strings generated here.
+fn contexts() -> [ParseContext; 2] {
+    let tight = ParseContext {
+        caps: WorkCaps {
+            bcrypt_cost: 9,
+            phpass_log2: 10,
+            ..WorkCaps::default()
+        },
+        ..ParseContext::default()
+    };
+    [ParseContext::default(), tight]
+}
+
+#[test]
+fn agrees_on_every_vector_and_example() {
+    let mut strings: Vec<String> = common::vectors().into_iter().map(|v| v.hash).collect();
+    strings.extend(scheme::registry().iter().map(|s| s.example().to_string()));
+    let mut taken = 0;
+    for ctx in contexts() {
+        for s in &strings {
+            agrees(s, &ctx).unwrap();
+            taken += usize::from(scheme::verbatim(s, &ctx).is_some());
+        }
+    }
+    // The sweep means something only if the shortcut was taken on some of them.
+    assert!(taken >= 10, "verbatim answered for only {taken} strings");
+}
+
+fn bcrypt_text(bytes: &[u8], chars: usize) -> String {
+    bcrypt64_encode(bytes)[..chars].to_string()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn canonical_bcrypt_is_taken_verbatim(
+        minor in prop::sample::select(vec!["a", "b", "y"]),
+        cost in 4u32..=31,
+        salt in any::<[u8; 16]>(),
+        digest in any::<[u8; 23]>(),
+    ) {
+        let s = format!("$2{minor}${cost:02}${}{}", bcrypt_text(&salt, 22), bcrypt_text(&digest, 31));
+        for ctx in contexts() {
+            let v = scheme::verbatim(&s, &ctx);
+            prop_assert_eq!(v.is_some(), cost <= ctx.caps.bcrypt_cost, "{}", s);
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+
+    #[test]
+    fn bcrypt_like_strings_agree(
+        prefix in prop::sample::select(vec!["$2a$", "$2b$", "$2y$", "$2x$", "$2$", "$2c$", "$2B$", "$3a$"]),
+        cost in "[0-9]{1,3}|[0-9a ]{2}",
+        body in "[./A-Za-z0-9]{50,56}",
+        odd in proptest::option::of(("[!$\\- \u{e9}\0]", any::<prop::sample::Index>())),
+    ) {
+        let mut s = format!("{prefix}{cost}${body}");
+        if let Some((c, at)) = odd {
+            s.insert_str(at.index(s.len() + 1), &c);
+        }
+        for ctx in contexts() {
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+
+    #[test]
+    fn canonical_phpass_is_taken_verbatim(
+        log2 in 7usize..=30,
+        salt in "[./A-Za-z0-9]{8}",
+        digest in any::<[u8; 16]>(),
+    ) {
+        let s = format!("$P${}{salt}{}", HASH64_ALPHABET[log2] as char, hash64_encode(&digest));
+        for ctx in contexts() {
+            let v = scheme::verbatim(&s, &ctx);
+            prop_assert_eq!(v.is_some(), log2 as u32 <= ctx.caps.phpass_log2, "{}", s);
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+
+    #[test]
+    fn phpass_like_strings_agree(
+        prefix in prop::sample::select(vec!["$P$", "$H$", "$S$", "$p$", "U$P$"]),
+        body in "[./A-Za-z0-9]{29,32}",
+        odd in proptest::option::of(("[!$\\- \u{e9}\0]", any::<prop::sample::Index>())),
+    ) {
+        let mut s = format!("{prefix}{body}");
+        if let Some((c, at)) = odd {
+            s.insert_str(at.index(s.len() + 1), &c);
+        }
+        for ctx in contexts() {
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+}
