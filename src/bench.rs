@@ -90,6 +90,8 @@ pub fn run_config(jobs: usize) -> crate::pipeline::RunConfig {
         },
         kind: None,
         jobs,
+        // What a bundle run does.
+        input_sha256: true,
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
+use sha2::Digest;
 
 const BCRYPT_A: &str = "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm"; // Kk4DQuMMfZL9o
 const BCRYPT_B: &str = "$2b$04$pQ7gRO7e6wx/936oXhNjrOUNOHL1D0h1N2IDbJZYs.1ppzSof6SPy"; // 9IeRXmnGxMYbs
@@ -94,7 +95,7 @@ fn lines(rows: &[Value]) -> BTreeSet<u64> {
 
 #[test]
 fn sample_export_bundle() {
-    let (_t, b) = migrate(Path::new("fixtures/sample-export.csv"), &[]);
+    let (t, b) = migrate(Path::new("fixtures/sample-export.csv"), &[]);
     let m = &b.manifest["counts"];
     assert_eq!(m["input"], 16);
     assert_eq!(
@@ -141,10 +142,16 @@ fn sample_export_bundle() {
         .find(|r| r["reason"] == "duplicate_email")
         .unwrap();
     assert!(dup["message"].as_str().unwrap().contains("line 2"));
-    // Manifest files and checksums describe what is on disk.
+    // Manifest files and checksums describe what is on disk, and the input as read.
+    let sha256 = |p: &Path| hex::encode(sha2::Sha256::digest(fs::read(p).unwrap()));
     for f in b.manifest["files"].as_array().unwrap() {
-        assert_eq!(f["sha256"].as_str().unwrap().len(), 64);
+        let on_disk = sha256(&t.path().join("b").join(f["name"].as_str().unwrap()));
+        assert_eq!(f["sha256"], on_disk.as_str());
     }
+    assert_eq!(
+        b.manifest["input"]["sha256"],
+        sha256(Path::new("fixtures/sample-export.csv")).as_str()
+    );
 }
 
 #[test]

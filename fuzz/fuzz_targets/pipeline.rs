@@ -93,6 +93,7 @@ fuzz_target!(|data: &[u8]| {
         },
         kind: None,
         jobs: 1,
+        input_sha256: true,
     };
     let mut sink = Counting::default();
     // Bit 6: a tiny in-memory duplicate window, so retractions are exercised.

@@ -358,6 +358,8 @@ pub fn run(a: Args) -> u8 {
                 .map(|n| n.get())
                 .unwrap_or(1)
         }),
+        // Only a bundle's manifest records the input's SHA-256.
+        input_sha256: !a.stdout && !a.dry_run,
     };
 
     // Input.
