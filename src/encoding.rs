@@ -230,6 +230,18 @@ pub fn is_canonical_bcrypt64(s: &[u8]) -> bool {
     })
 }
 
+/// Whether [`std_decode`] would take `s` (padded standard base64 with canonical padding
+/// and unused bits zero), checked without decoding.
+pub fn is_canonical_std_b64(s: &[u8]) -> bool {
+    let data = match s {
+        [rest @ .., b'=', b'='] | [rest @ .., b'='] | rest => rest,
+    };
+    s.len() % 4 == 0
+        && is_canonical(data, &STD_REVERSE, |last, unused| {
+            last & ((1 << unused) - 1) == 0
+        })
+}
+
 /// Whether [`hash64_decode`] would take `s` (crypt's little-endian hash64: the unused
 /// bits are the high ones of the last character), checked without decoding.
 pub fn is_canonical_hash64(s: &[u8]) -> bool {
@@ -690,6 +702,25 @@ mod tests {
             }
             prop_assert_eq!(is_canonical_bcrypt64(s.as_bytes()), bcrypt64_decode(&s, true).is_ok(), "{}", s);
             prop_assert_eq!(is_canonical_hash64(s.as_bytes()), hash64_decode(&s).is_ok(), "{}", s);
+        }
+        #[test]
+        fn canonical_std_b64_agrees_with_std_decode(
+            b in proptest::collection::vec(any::<u8>(), 0..40),
+            tweak in 0usize..6,
+            at in any::<prop::sample::Index>(),
+        ) {
+            // Valid encodings, and the ways they go wrong: bits, padding, characters.
+            let mut s = std_encode(&b).into_bytes();
+            match tweak {
+                0 => {}
+                1 if !s.is_empty() => { let i = at.index(s.len()); s[i] = b"A/+=.-"[i % 6]; }
+                2 => { s.pop(); }
+                3 => s.push(b'='),
+                4 => { let n = s.iter().rev().take_while(|&&c| c == b'=').count(); let len = s.len(); if len > n { s[len - n - 1] = b'B'; } }
+                _ => s.insert(at.index(s.len() + 1), b'='),
+            }
+            let s = String::from_utf8(s).unwrap();
+            prop_assert_eq!(is_canonical_std_b64(s.as_bytes()), std_decode(&s).is_ok(), "{}", s);
         }
         #[test]
         fn hex_encode_long_input(b in proptest::collection::vec(any::<u8>(), 60..200)) {

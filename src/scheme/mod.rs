@@ -507,7 +507,7 @@ pub struct Verbatim {
 }
 
 /// The migrate hot path: for the commonest layouts already in canonical form (bcrypt
-/// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`), the verdict of [`parse`] + `clerk_verbatim` in
+/// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`, Django PBKDF2-SHA256), the verdict of [`parse`] + `clerk_verbatim` in
 /// one pass over the characters, with nothing decoded or allocated. `Some` only when
 /// `parse(s, None, ctx)` succeeds with that identification (no other candidates), the
 /// hash is usable, and `canonical()` and the Clerk digest are `s` itself (the vector
@@ -524,6 +524,12 @@ pub fn verbatim(s: &str, ctx: &ParseContext) -> Option<Verbatim> {
             format: "phpass",
             confidence: Confidence::Certain,
             clerk_hasher: "phpass",
+            bcrypt: None,
+        }),
+        b"pbk" => pbkdf2::is_django_sha256_verbatim(s, ctx).then_some(Verbatim {
+            format: "django_pbkdf2_sha256",
+            confidence: Confidence::Default,
+            clerk_hasher: "pbkdf2_sha256_django",
             bcrypt: None,
         }),
         _ => None,

@@ -84,6 +84,34 @@ static CLERK_SHA512_HEX: TextLayout = TextLayout {
     ..CLERK_SHA512
 };
 
+/// Whether `s` is a Django `pbkdf2_sha256$` string that parses within the caps and is
+/// its own canonical string: iterations without leading zeros, an alphanumeric salt (as
+/// Django's `get_random_string` makes them; anything else takes the general path) and
+/// strict padded base64 of one SHA-256 block. Checked without decoding, for
+/// `scheme::verbatim` (the migrate hot path); `false` says nothing about `s`.
+pub(in crate::scheme) fn is_django_sha256_verbatim(s: &str, ctx: &ParseContext) -> bool {
+    let Some(rest) = s.strip_prefix(DJANGO_SHA256.prefix) else {
+        return false;
+    };
+    let ([iter, salt, hash], 3) = split_fields::<3>(rest, b'$') else {
+        return false;
+    };
+    let iterations = match iter.as_bytes() {
+        [b'1'..=b'9', more @ ..] if more.len() < 10 && more.iter().all(u8::is_ascii_digit) => {
+            iter.bytes().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
+        }
+        _ => return false,
+    };
+    // One SHA-256 block of key: the iterations are the whole work.
+    iterations <= u64::from(ctx.caps.pbkdf2_iterations)
+        && !salt.is_empty()
+        && salt.bytes().all(|b| b.is_ascii_alphanumeric())
+        // 32 bytes: 43 characters and one `=`.
+        && matches!(hash.as_bytes(), [.., c, b'='] if *c != b'=')
+        && hash.len() == 44
+        && encoding::is_canonical_std_b64(hash.as_bytes())
+}
+
 /// Atlassian `{PKCS5S2}`: fixed, not stored (passlib `atlassian_pbkdf2_sha1`).
 static ATLASSIAN: BlobLayout = BlobLayout {
     prefix: "{PKCS5S2}",

@@ -9,6 +9,7 @@
 //! The KDF itself is RustCrypto's `pbkdf2_hmac`; only the string layouts are ours.
 
 mod layouts;
+pub(super) use layouts::is_django_sha256_verbatim;
 #[cfg(test)]
 mod tests;
 
