@@ -242,6 +242,14 @@ pub fn is_canonical_std_b64(s: &[u8]) -> bool {
         })
 }
 
+/// Whether [`std_nopad_decode`] would take `s` (unpadded standard base64, unused bits
+/// zero), checked without decoding.
+pub fn is_canonical_std_nopad_b64(s: &[u8]) -> bool {
+    is_canonical(s, &STD_REVERSE, |last, unused| {
+        last & ((1 << unused) - 1) == 0
+    })
+}
+
 /// Whether [`hash64_decode`] would take `s` (crypt's little-endian hash64: the unused
 /// bits are the high ones of the last character), checked without decoding.
 pub fn is_canonical_hash64(s: &[u8]) -> bool {
@@ -721,6 +729,9 @@ mod tests {
             }
             let s = String::from_utf8(s).unwrap();
             prop_assert_eq!(is_canonical_std_b64(s.as_bytes()), std_decode(&s).is_ok(), "{}", s);
+            prop_assert_eq!(is_canonical_std_nopad_b64(s.as_bytes()), std_nopad_decode(&s).is_ok(), "{}", s);
+            let unpadded = s.trim_end_matches('=');
+            prop_assert_eq!(is_canonical_std_nopad_b64(unpadded.as_bytes()), std_nopad_decode(unpadded).is_ok(), "{}", unpadded);
         }
         #[test]
         fn hex_encode_long_input(b in proptest::collection::vec(any::<u8>(), 60..200)) {

@@ -10,7 +10,7 @@ use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
     Scheme,
 };
-use crate::encoding::{std_nopad_decode, std_nopad_encode_into};
+use crate::encoding::{is_canonical_std_nopad_b64, std_nopad_decode, std_nopad_encode_into};
 
 /// `$argon2i$`, `$argon2d$` or `$argon2id$`.
 pub struct Argon2Phc(Variant);
@@ -198,6 +198,49 @@ fn parse_phc(
         salt,
         digest,
     })
+}
+
+/// The Clerk hasher of `s` when it is a canonical `$argon2id$` or `$argon2i$` string of
+/// version 19 that [`parse_phc`] accepts within the caps with only m, t and p: then it is
+/// its own canonical string and Clerk digest. Checked without decoding, for
+/// `scheme::verbatim` (the migrate hot path); `None` says nothing about `s`.
+pub(super) fn verbatim_hasher(s: &str, ctx: &ParseContext) -> Option<&'static str> {
+    let (hasher, rest) = if let Some(rest) = s.strip_prefix("$argon2id$v=19$m=") {
+        ("argon2id", rest)
+    } else {
+        ("argon2i", s.strip_prefix("$argon2i$v=19$m=")?)
+    };
+    // A decimal u32 without leading zeros, then `end`.
+    let number = |text: &str, end: u8| -> Option<(u32, usize)> {
+        let b = text.as_bytes();
+        let len = b.iter().position(|&c| c == end)?;
+        match &b[..len] {
+            [b'1'..=b'9', more @ ..] if more.len() < 10 && more.iter().all(u8::is_ascii_digit) => {
+                let n = b[..len]
+                    .iter()
+                    .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+                Some((u32::try_from(n).ok()?, len + 1))
+            }
+            _ => None,
+        }
+    };
+    let (m, used) = number(rest, b',')?;
+    let rest = rest[used..].strip_prefix("t=")?;
+    let (t, used) = number(rest, b',')?;
+    let rest = rest[used..].strip_prefix("p=")?;
+    let (p, used) = number(rest, b'$')?;
+    let (salt, hash) = rest[used..].split_once('$')?;
+    let valid = (argon2::Params::MIN_P_COST..=argon2::Params::MAX_P_COST).contains(&p)
+        && u64::from(m) >= 8 * u64::from(p)
+        && t >= argon2::Params::MIN_T_COST
+        && ctx.caps.check_argon2(hasher, m, t, p).is_ok()
+        // Unpadded base64 (no `=` can pass the alphabet check) of at least 8 salt bytes
+        // and 4 hash bytes.
+        && salt.len() >= 11
+        && hash.len() >= 6
+        && is_canonical_std_nopad_b64(salt.as_bytes())
+        && is_canonical_std_nopad_b64(hash.as_bytes());
+    valid.then_some(hasher)
 }
 
 /// The decoded parameter field.

@@ -507,10 +507,10 @@ pub struct Verbatim {
 }
 
 /// The migrate hot path: for the commonest layouts already in canonical form (bcrypt
-/// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`, Django PBKDF2-SHA256), the verdict of [`parse`] + `clerk_verbatim` in
+/// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`, Django PBKDF2-SHA256, argon2id/argon2i v19), the verdict of [`parse`] + `clerk_verbatim` in
 /// one pass over the characters, with nothing decoded or allocated. `Some` only when
 /// `parse(s, None, ctx)` succeeds with that identification (no other candidates), the
-/// hash is usable, and `canonical()` and the Clerk digest are `s` itself (the vector
+/// hash is usable, and `canonical()` and `clerk()`'s digest are `s` itself (the vector
 /// and property tests hold it to that); `None` says nothing: call [`parse`].
 pub fn verbatim(s: &str, ctx: &ParseContext) -> Option<Verbatim> {
     match s.as_bytes().get(..3)? {
@@ -524,6 +524,12 @@ pub fn verbatim(s: &str, ctx: &ParseContext) -> Option<Verbatim> {
             format: "phpass",
             confidence: Confidence::Certain,
             clerk_hasher: "phpass",
+            bcrypt: None,
+        }),
+        b"$ar" => argon2::verbatim_hasher(s, ctx).map(|hasher| Verbatim {
+            format: hasher,
+            confidence: Confidence::Certain,
+            clerk_hasher: hasher,
             bcrypt: None,
         }),
         b"pbk" => pbkdf2::is_django_sha256_verbatim(s, ctx).then_some(Verbatim {
