@@ -685,6 +685,69 @@ fn duplicates_found_after_spilling_to_disk() {
 }
 
 #[test]
+fn retracted_users_past_the_window_are_uncounted() {
+    // Duplicates found only after spilling (window of 2 keys: everything after line 2
+    // is provisional) are counted as users first, then retracted: every count they
+    // added (format, confidence, shape-only note, no password, upgrade) must be undone,
+    // so the manifest's counts equal those of a run that decided them all in memory.
+    const PHPASS: &str = "$P$946647711V1klyitUYhtB8Yw5DMA/w.";
+    const SHA256: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let t = tempfile::tempdir().unwrap();
+    let csv = format!(
+        "id,email,password\n\
+         a,a@x.com,{BCRYPT_A}\n\
+         b,b@x.com,{DJANGO}\n\
+         c,c@x.com,{MD5}\n\
+         d,d@x.com,\n\
+         e,e@x.com,{SHA256}\n\
+         c,c7@x.com,{DJANGO}\n\
+         f,E@X.COM,{MD5}\n\
+         a,h@x.com,{PHPASS}\n\
+         g,D@x.com,\n\
+         h,h11@x.com,{SHA256}\n\
+         e,i@x.com,{SHA256}\n\
+         j,j@x.com,{MD5}\n"
+    );
+    let p = write(t.path(), "dups.csv", csv.as_bytes());
+    let (_o, reference) = migrate(&p, &["--dedup-window", "1000000"]);
+    let counts = &reference.manifest["counts"];
+    assert_eq!(counts["accepted"], 7);
+    assert_eq!(counts["without_password"], 1);
+    assert_eq!(counts["by_reason"]["duplicate_id"], 3);
+    assert_eq!(counts["by_reason"]["duplicate_email"], 2);
+    assert_eq!(
+        counts["by_format"],
+        serde_json::json!({
+            "bcrypt": 1,
+            "django_pbkdf2_sha256": 1,
+            "hex_md5": 2,
+            "hex_sha256": 2,
+        }),
+        "phpass came only with a duplicate"
+    );
+    assert_eq!(counts["by_confidence"]["shape"], 4);
+    let confident: u64 = counts["by_confidence"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(confident, 6, "every accepted user with a password");
+    assert_eq!(counts["shape_only"]["hex_md5"]["count"], 2);
+    assert_eq!(counts["shape_only"]["hex_sha256"]["count"], 2);
+    for window in ["0", "2", "5"] {
+        let (_o, b) = migrate(&p, &["--dedup-window", window]);
+        assert_eq!(b.manifest["counts"], *counts, "window {window}");
+        assert_eq!(lines(&b.users), lines(&reference.users), "window {window}");
+        assert_eq!(
+            lines(&b.rejects),
+            BTreeSet::from([7, 8, 9, 10, 12]),
+            "window {window}"
+        );
+    }
+}
+
+#[test]
 fn django_and_supabase_presets() {
     let t = tempfile::tempdir().unwrap();
     // Django's auth_user table as exported by `COPY auth_user TO ... CSV HEADER`.

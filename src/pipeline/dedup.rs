@@ -137,7 +137,9 @@ pub enum Check {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserMeta {
     pub external_id: Option<String>,
-    pub format: Option<String>,
+    /// Where the caller counted the user's format (its own numbering; `None`: not
+    /// counted by format).
+    pub format_slot: Option<u16>,
     pub confidence: Option<Confidence>,
     pub without_password: bool,
     pub upgrade: bool,
@@ -147,7 +149,7 @@ pub struct UserMeta {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MetaRef<'a> {
     pub external_id: Option<&'a str>,
-    pub format: Option<&'a str>,
+    pub format_slot: Option<u16>,
     pub confidence: Option<Confidence>,
     pub without_password: bool,
     pub upgrade: bool,
@@ -352,32 +354,6 @@ impl Spill {
     }
 }
 
-fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => {
-            out.push(1);
-            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }
-        None => out.push(0),
-    }
-}
-
-fn get_opt(r: &mut impl Read) -> io::Result<Option<String>> {
-    let mut tag = [0u8; 1];
-    r.read_exact(&mut tag)?;
-    if tag[0] == 0 {
-        return Ok(None);
-    }
-    let mut len = [0u8; 4];
-    r.read_exact(&mut len)?;
-    let mut b = vec![0u8; u32::from_le_bytes(len) as usize];
-    r.read_exact(&mut b)?;
-    String::from_utf8(b)
-        .map(Some)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-}
-
 const CONFIDENCES: [Confidence; 4] = [
     Confidence::Certain,
     Confidence::Default,
@@ -385,30 +361,75 @@ const CONFIDENCES: [Confidence; 4] = [
     Confidence::Hint,
 ];
 
+/// A provisional user's record: line (u64), flags (u8), format slot (u16), id length
+/// (u32), id bytes; integers little-endian. The flags hold the confidence's index in
+/// [`CONFIDENCES`] in the low bits ([`NO_CONFIDENCE`] for none), then
+/// [`WITHOUT_PASSWORD`] and [`UPGRADE`]. A format slot of `u16::MAX`, or an id length
+/// of `u32::MAX`, is none.
+const META_HEAD: usize = 15;
+const CONFIDENCE_BITS: u8 = 0b111;
+const NO_CONFIDENCE: u8 = CONFIDENCE_BITS;
+const WITHOUT_PASSWORD: u8 = 1 << 3;
+const UPGRADE: u8 = 1 << 4;
+const NO_SLOT: u16 = u16::MAX;
+const NO_ID: u32 = u32::MAX;
+
 /// Append one provisional user's record to `out`.
 fn write_meta(out: &mut Vec<u8>, line: u64, m: &MetaRef<'_>) {
-    let conf = m
-        .confidence
-        .and_then(|c| CONFIDENCES.iter().position(|x| *x == c))
-        .map_or(0xff, |i| i as u8);
-    out.extend_from_slice(&line.to_le_bytes());
-    out.extend_from_slice(&[conf, u8::from(m.without_password), u8::from(m.upgrade)]);
-    put_opt(out, m.external_id);
-    put_opt(out, m.format);
+    let conf = match m.confidence {
+        Some(Confidence::Certain) => 0,
+        Some(Confidence::Default) => 1,
+        Some(Confidence::Shape) => 2,
+        Some(Confidence::Hint) => 3,
+        None => NO_CONFIDENCE,
+    };
+    let flags =
+        conf | if m.without_password {
+            WITHOUT_PASSWORD
+        } else {
+            0
+        } | if m.upgrade { UPGRADE } else { 0 };
+    // An id is one field, far below 4 GiB (fields are capped at 4 MiB).
+    let id_len = m.external_id.map_or(NO_ID, |id| {
+        debug_assert!(id.len() < NO_ID as usize);
+        id.len() as u32
+    });
+    debug_assert!(m.format_slot != Some(NO_SLOT));
+    let mut head = [0u8; META_HEAD];
+    head[..8].copy_from_slice(&line.to_le_bytes());
+    head[8] = flags;
+    head[9..11].copy_from_slice(&m.format_slot.unwrap_or(NO_SLOT).to_le_bytes());
+    head[11..].copy_from_slice(&id_len.to_le_bytes());
+    out.extend_from_slice(&head);
+    if let Some(id) = m.external_id {
+        out.extend_from_slice(id.as_bytes());
+    }
 }
 
 fn read_meta(r: &mut impl Read) -> io::Result<(u64, UserMeta)> {
-    let mut head = [0u8; 11];
+    let mut head = [0u8; META_HEAD];
     r.read_exact(&mut head)?;
     let line = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+    let flags = head[8];
+    let slot = u16::from_le_bytes(head[9..11].try_into().expect("2 bytes"));
+    let id_len = u32::from_le_bytes(head[11..].try_into().expect("4 bytes"));
+    let external_id = if id_len == NO_ID {
+        None
+    } else {
+        let mut b = vec![0u8; id_len as usize];
+        r.read_exact(&mut b)?;
+        Some(String::from_utf8(b).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?)
+    };
     Ok((
         line,
         UserMeta {
-            confidence: CONFIDENCES.get(head[8] as usize).copied(),
-            without_password: head[9] == 1,
-            upgrade: head[10] == 1,
-            external_id: get_opt(r)?,
-            format: get_opt(r)?,
+            external_id,
+            format_slot: (slot != NO_SLOT).then_some(slot),
+            confidence: CONFIDENCES
+                .get(usize::from(flags & CONFIDENCE_BITS))
+                .copied(),
+            without_password: flags & WITHOUT_PASSWORD != 0,
+            upgrade: flags & UPGRADE != 0,
         },
     ))
 }
@@ -758,7 +779,7 @@ mod tests {
                         *line,
                         &MetaRef {
                             external_id: Some(&id),
-                            format: Some("bcrypt"),
+                            format_slot: Some(3),
                             confidence: Some(Confidence::Shape),
                             without_password: false,
                             upgrade: true,
@@ -840,25 +861,45 @@ mod tests {
 
     #[test]
     fn meta_round_trips() {
-        let m = UserMeta {
-            external_id: Some("é\"x".into()),
-            format: None,
-            confidence: Some(Confidence::Hint),
-            without_password: true,
-            upgrade: false,
-        };
+        let long = "é\"x".repeat(40_000);
+        let mut metas = vec![UserMeta::default()];
+        for (i, id) in [None, Some(""), Some("u00000042"), Some(long.as_str())]
+            .into_iter()
+            .enumerate()
+        {
+            for confidence in [None].into_iter().chain(CONFIDENCES.map(Some)) {
+                for flags in 0..4u8 {
+                    metas.push(UserMeta {
+                        external_id: id.map(str::to_string),
+                        format_slot: [None, Some(0), Some(7), Some(NO_SLOT - 1)][i],
+                        confidence,
+                        without_password: flags & 1 != 0,
+                        upgrade: flags & 2 != 0,
+                    });
+                }
+            }
+        }
         let mut buf = Vec::new();
-        let r = MetaRef {
-            external_id: m.external_id.as_deref(),
-            format: m.format.as_deref(),
-            confidence: m.confidence,
-            without_password: m.without_password,
-            upgrade: m.upgrade,
-        };
-        write_meta(&mut buf, 42, &r);
-        write_meta(&mut buf, 43, &MetaRef::default());
+        for (line, m) in metas.iter().enumerate() {
+            let r = MetaRef {
+                external_id: m.external_id.as_deref(),
+                format_slot: m.format_slot,
+                confidence: m.confidence,
+                without_password: m.without_password,
+                upgrade: m.upgrade,
+            };
+            let before = buf.len();
+            write_meta(&mut buf, line as u64 * 1_000_003, &r);
+            assert_eq!(
+                buf.len() - before,
+                META_HEAD + m.external_id.as_ref().map_or(0, String::len)
+            );
+        }
         let mut r = &buf[..];
-        assert_eq!(read_meta(&mut r).unwrap(), (42, m));
-        assert_eq!(read_meta(&mut r).unwrap(), (43, UserMeta::default()));
+        for (line, m) in metas.into_iter().enumerate() {
+            assert_eq!(read_meta(&mut r).unwrap(), (line as u64 * 1_000_003, m));
+        }
+        assert!(r.is_empty());
+        assert!(read_meta(&mut r).is_err(), "nothing more to read");
     }
 }
