@@ -43,7 +43,7 @@ impl RowError {
 #[derive(Debug, Default)]
 pub struct CsvHeader {
     pub names: Vec<String>,
-    pub resolved: std::sync::OnceLock<Vec<Option<usize>>>,
+    pub resolved: std::sync::OnceLock<super::columns::Resolved>,
 }
 
 /// One record's fields, owned: CSV values by column, or a JSON object.
