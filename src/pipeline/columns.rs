@@ -179,7 +179,7 @@ impl ColumnMap {
     /// where it has no value. Only the mapped columns are read (their positions are
     /// resolved once per header). `None` when the record needs [`ColumnMap::all`]:
     /// JSON, or Auth0's ids (which may be rewritten).
-    #[inline]
+    #[inline(always)]
     pub fn csv_values<'a>(&self, fields: &FieldsRef<'a>) -> Option<[&'a str; 9]> {
         let FieldsRef::Csv {
             header,
