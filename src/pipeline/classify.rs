@@ -152,9 +152,42 @@ pub fn classify<'a>(
         Ok(f) => f,
         Err(e) => return reject(line, None, e.reason, e.message.clone()),
     };
-    // Each field is taken once.
-    let mut all = cfg.columns.all(&fields);
-    let mut get = |f: Field| all[f as usize].take();
+    match cfg.columns.csv_values(&fields) {
+        Some(values) => classify_values(line, &fields, values, cfg),
+        None => classify_values(line, &fields, cfg.columns.all(&fields), cfg),
+    }
+}
+
+/// A record's values by field ([`ColumnMap::all`]'s, or a CSV record's borrowed as
+/// [`ColumnMap::csv_values`] gives them), each taken once.
+trait Values<'a> {
+    fn take(&mut self, field: Field) -> Option<Cow<'a, str>>;
+}
+
+impl<'a> Values<'a> for [&'a str; 9] {
+    #[inline(always)]
+    fn take(&mut self, field: Field) -> Option<Cow<'a, str>> {
+        let v = self[field as usize];
+        (!v.is_empty()).then_some(Cow::Borrowed(v))
+    }
+}
+
+impl<'a> Values<'a> for [Option<Cow<'a, str>>; 9] {
+    #[inline(always)]
+    fn take(&mut self, field: Field) -> Option<Cow<'a, str>> {
+        self[field as usize].take()
+    }
+}
+
+/// [`classify`] of a record's fields and their values.
+#[inline(always)]
+fn classify_values<'a>(
+    line: u64,
+    fields: &FieldsRef<'a>,
+    mut values: impl Values<'a>,
+    cfg: &ClassifyConfig,
+) -> Classified<'a> {
+    let mut get = |f: Field| values.take(f);
     let external_id = get(Field::Id);
     let email_address = emails(get(Field::Email));
     let username = get(Field::Username);
@@ -304,4 +337,96 @@ pub fn classify<'a>(
     user.upgrade_reason = cfg.policy.upgrade_reason(parsed.hash.as_ref(), None);
     user.upgrade_on_sign_in = user.upgrade_reason.is_some();
     Classified::Accepted(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::columns::Preset;
+    use crate::pipeline::read::{CsvHeader, Fields};
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(vec![
+                "",
+                " ",
+                "\u{a0}",
+                "u1",
+                " u2 ",
+                "a@x.io",
+                " b@y.io\t",
+                "a@x.io, b@y.io",
+                "a@x|b@y;;",
+                ",",
+                "$2b$10$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+                " $P$946647711V1klyitUYhtB8Yw5DMA/w. ",
+                "pbkdf2_sha256$390000$seasalt$8xBlGd3jVgvJ+92hWPxi5ww0uuAuAnKgC45eudxro7c=",
+                "5f4dcc3b5aa765d61d8327deb882cf99",
+                "c2FsdA==",
+                "bcrypt",
+                "hex_md5",
+                "!",
+                "not-a-hash",
+            ])
+            .prop_map(str::to_string),
+            "[ a-z@,|é]{0,6}",
+        ]
+    }
+
+    proptest! {
+        /// A CSV record classifies the same from its borrowed values
+        /// (`ColumnMap::csv_values`) as from owned ones taken field by field, the way
+        /// JSON records go.
+        #[test]
+        fn csv_values_classify_as_field_by_field(
+            header in proptest::sample::subsequence(
+                vec!["id", "email", "username", "first_name", "last_name", "password", "salt",
+                     "format", "other"],
+                0..=9,
+            ).prop_shuffle(),
+            cells in proptest::collection::vec(cell(), 9),
+            sep in 0..2usize,
+            native in any::<bool>(),
+            hint in proptest::option::of(Just("hex_md5".to_string())),
+        ) {
+            let cfg = ClassifyConfig {
+                columns: ColumnMap::new(Preset::Auto, &[]),
+                format_hint: hint,
+                firebase: None,
+                target: if native { Target::Native } else { Target::Clerk },
+                policy: Policy::default(),
+                ctx: Default::default(),
+            };
+            let mut text = String::new();
+            let mut ends = Vec::new();
+            for (i, c) in cells.iter().take(header.len()).enumerate() {
+                if i > 0 && sep == 1 {
+                    text.push(',');
+                }
+                text.push_str(c);
+                ends.push(text.len());
+            }
+            let f = Fields::Csv {
+                header: Arc::new(CsvHeader {
+                    names: header.iter().map(|h| h.to_string()).collect(),
+                    resolved: Default::default(),
+                }),
+                text,
+                ends,
+                sep,
+            };
+            let view = f.view();
+            let values = cfg.columns.csv_values(&view).expect("a CSV record");
+            let by_field = Field::ALL.map(|field| {
+                let v = cfg.columns.get(&view, field)?.trim().to_string();
+                (!v.is_empty()).then_some(Cow::Owned(v))
+            });
+            let fast = format!("{:?}", classify_values(7, &view, values, &cfg));
+            let slow = format!("{:?}", classify_values(7, &view, by_field, &cfg));
+            prop_assert_eq!(&fast, &slow);
+            prop_assert_eq!(fast, format!("{:?}", classify(7, Ok(view), &cfg)));
+        }
+    }
 }

@@ -111,6 +111,17 @@ pub enum Preset {
     Supabase,
 }
 
+/// A CSV header's columns per field, resolved on first use (the same for every record
+/// of the file).
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// Each field's column, indexed by `Field as usize`.
+    columns: [Option<usize>; 9],
+    /// The fields that have a column, with it, in `Field::ALL` order: all a record's
+    /// values are read from.
+    mapped: Vec<(Field, usize)>,
+}
+
 /// Resolved column names per field, applied to every record.
 #[derive(Debug, Clone, Default)]
 pub struct ColumnMap {
@@ -153,34 +164,61 @@ impl ColumnMap {
     /// Every field of a record at once (indexed by `Field as usize`), trimmed; a value
     /// of only whitespace is no value.
     pub fn all<'a>(&self, fields: &FieldsRef<'a>) -> [Option<Cow<'a, str>>; 9] {
+        if let Some(values) = self.csv_values(fields) {
+            return values.map(|v| (!v.is_empty()).then_some(Cow::Borrowed(v)));
+        }
         let trim = |v: Cow<'a, str>| match v {
             Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
             Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
             Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
         };
-        match *fields {
-            // The common case, without the per-field dispatch: CSV, not Auth0's ids.
-            FieldsRef::Csv { header, .. } if self.preset != Some(Preset::Auth0) => {
-                let resolved = self.resolve(header);
-                Field::ALL.map(|f| {
-                    let v = trim_space(fields.column(resolved[f as usize]?)?);
-                    (!v.is_empty()).then_some(Cow::Borrowed(v))
-                })
-            }
-            _ => Field::ALL.map(|f| self.get(fields, f).map(trim).filter(|v| !v.is_empty())),
+        Field::ALL.map(|f| self.get(fields, f).map(trim).filter(|v| !v.is_empty()))
+    }
+
+    /// [`ColumnMap::all`] of a CSV record, borrowed from it: each field trimmed, `""`
+    /// where it has no value. Only the mapped columns are read (their positions are
+    /// resolved once per header). `None` when the record needs [`ColumnMap::all`]:
+    /// JSON, or Auth0's ids (which may be rewritten).
+    #[inline(always)]
+    pub fn csv_values<'a>(&self, fields: &FieldsRef<'a>) -> Option<[&'a str; 9]> {
+        let FieldsRef::Csv {
+            header,
+            text,
+            ends,
+            sep,
+        } = *fields
+        else {
+            return None;
+        };
+        if self.preset == Some(Preset::Auth0) {
+            return None;
         }
+        let mut values = [""; 9];
+        for &(field, col) in &self.resolve(header).mapped {
+            // A column past the record's fields, or not on character boundaries, has
+            // no value (as in `FieldsRef::column`).
+            let Some(&end) = ends.get(col) else { continue };
+            let start = match col {
+                0 => 0,
+                _ => ends[col - 1] + sep,
+            };
+            values[field as usize] = trim_space(text.get(start..end).unwrap_or(""));
+        }
+        Some(values)
     }
 
     /// Each field's column index in a CSV header, computed once per header.
-    fn resolve<'h>(&self, header: &'h super::read::CsvHeader) -> &'h [Option<usize>] {
+    fn resolve<'h>(&self, header: &'h super::read::CsvHeader) -> &'h Resolved {
         header.resolved.get_or_init(|| {
-            Field::ALL
-                .iter()
-                .map(|&f| {
-                    let col = self.column_for(f, header.names.iter().map(String::as_str))?;
-                    header.names.iter().position(|n| *n == col)
-                })
-                .collect()
+            let mut r = Resolved::default();
+            for f in Field::ALL {
+                let col = self
+                    .column_for(f, header.names.iter().map(String::as_str))
+                    .and_then(|col| header.names.iter().position(|n| *n == col));
+                r.columns[f as usize] = col;
+                r.mapped.extend(col.map(|c| (f, c)));
+            }
+            r
         })
     }
 
@@ -190,7 +228,7 @@ impl ColumnMap {
             FieldsRef::Csv { header, .. } => {
                 let resolved = self.resolve(header);
                 // ALL lists the variants in declaration order.
-                Cow::Borrowed(fields.column(resolved[field as usize]?)?)
+                Cow::Borrowed(fields.column(resolved.columns[field as usize]?)?)
             }
             FieldsRef::Json(map) => {
                 let col = self.column_for(field, map.keys().map(String::as_str))?;
@@ -218,24 +256,29 @@ impl ColumnMap {
 /// `s.trim()`, with the ASCII edges of nearly every cell handled inline, without
 /// decoding characters; falls back to `str::trim` where a non-ASCII character meets a
 /// trimmed edge (it may be Unicode white space).
-#[inline]
+#[inline(always)]
 pub(crate) fn trim_space(s: &str) -> &str {
     let b = s.as_bytes();
-    let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
     match (b.first(), b.last()) {
         // The common cell: nothing to trim.
         (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => s,
         (None, _) | (_, None) => s,
-        _ => {
-            let start = b.iter().position(|&c| !space(c)).unwrap_or(b.len());
-            let end = b.iter().rposition(|&c| !space(c)).map_or(start, |i| i + 1);
-            if start < end && (b[start] >= 0x80 || b[end - 1] >= 0x80) {
-                return s.trim();
-            }
-            // Both edges are ASCII, or nothing is left: char boundaries.
-            &s[start..end]
-        }
+        _ => trim_edges(s),
     }
+}
+
+/// The rest of [`trim_space`], out of line.
+#[inline(never)]
+fn trim_edges(s: &str) -> &str {
+    let b = s.as_bytes();
+    let space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+    let start = b.iter().position(|&c| !space(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !space(c)).map_or(start, |i| i + 1);
+    if start < end && (b[start] >= 0x80 || b[end - 1] >= 0x80) {
+        return s.trim();
+    }
+    // Both edges are ASCII, or nothing is left: char boundaries.
+    &s[start..end]
 }
 
 #[cfg(test)]
@@ -270,6 +313,106 @@ mod tests {
             text,
             ends,
             sep: 0,
+        }
+    }
+
+    /// A header name: an alias in any case (or with a space around it), or another.
+    fn column_name() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let aliases: Vec<&str> = Field::ALL
+            .iter()
+            .flat_map(|f| f.aliases())
+            .copied()
+            .collect();
+        prop_oneof![
+            (proptest::sample::select(aliases), any::<u8>()).prop_map(|(a, case)| match case % 4 {
+                0 => a.to_uppercase(),
+                1 => format!(" {a}"),
+                _ => a.to_string(),
+            }),
+            proptest::sample::select(vec!["", "other", "salt2", "pw", "_id", "e-mail", "é"])
+                .prop_map(str::to_string),
+        ]
+    }
+
+    /// A cell: text, padding of ASCII and Unicode white space, separators, multibyte.
+    fn cell() -> impl proptest::strategy::Strategy<Value = String> {
+        "[ \t\u{a0}\u{3000}a-z0-9@.,é$]{0,8}"
+    }
+
+    proptest::proptest! {
+        /// `csv_values` (resolved once per header, only the mapped columns) gives what
+        /// `all` gives field by field: each field's column found by name, its value
+        /// trimmed, none when empty. Records of either layout (`sep` 0 or 1), some with
+        /// missing or broken field ends.
+        #[test]
+        fn csv_values_are_all_by_field(
+            header in proptest::collection::vec(column_name(), 0..10),
+            cells in proptest::collection::vec(cell(), 10),
+            overrides in proptest::collection::vec(
+                (0..9usize, proptest::prelude::any::<bool>(), 0..10usize, column_name()),
+                0..3,
+            ),
+            preset in proptest::sample::select(vec![
+                Preset::Auto, Preset::Csv, Preset::Clerk, Preset::Django, Preset::Firebase,
+                Preset::Supabase, Preset::Auth0,
+            ]),
+            sep in 0..2usize,
+            (truncate, bend, bend_to) in (0..12usize, 0..12usize, 0..120usize),
+        ) {
+            let overrides: Vec<(Field, String)> = overrides
+                .into_iter()
+                .map(|(f, pick, i, name)| {
+                    let name = match pick {
+                        true if !header.is_empty() => header[i % header.len()].clone(),
+                        _ => name,
+                    };
+                    (Field::ALL[f], name)
+                })
+                .collect();
+            let m = ColumnMap::new(preset, &overrides);
+            let mut text = String::new();
+            let mut ends = Vec::new();
+            for (i, c) in cells.iter().take(header.len()).enumerate() {
+                if i > 0 && sep == 1 {
+                    text.push(',');
+                }
+                text.push_str(c);
+                ends.push(text.len());
+            }
+            ends.truncate(truncate);
+            if let Some(e) = ends.get_mut(bend) {
+                *e = bend_to;
+            }
+            let names: Vec<String> = header.clone();
+            let f = Fields::Csv {
+                header: Arc::new(CsvHeader { names: header, resolved: Default::default() }),
+                text,
+                ends,
+                sep,
+            };
+            let view = f.view();
+            // Straightforward: by name, without the header's cache.
+            let expected: [Option<String>; 9] = Field::ALL.map(|field| {
+                let col = m.column_for(field, names.iter().map(String::as_str))?;
+                let i = names.iter().position(|n| *n == col)?;
+                let v = view.column(i)?.trim();
+                (!v.is_empty()).then(|| v.to_string())
+            });
+            let all = m.all(&view).map(|v| v.map(Cow::into_owned));
+            match m.csv_values(&view) {
+                Some(values) => {
+                    proptest::prop_assert!(preset != Preset::Auth0);
+                    let values = values.map(|v| (!v.is_empty()).then(|| v.to_string()));
+                    proptest::prop_assert_eq!(&values, &expected);
+                    proptest::prop_assert_eq!(&all, &expected);
+                }
+                None => {
+                    proptest::prop_assert_eq!(preset, Preset::Auth0);
+                    // Auth0 rewrites ids; the rest is as for every CSV.
+                    proptest::prop_assert_eq!(&all[1..], &expected[1..]);
+                }
+            }
         }
     }
 

@@ -43,7 +43,7 @@ impl RowError {
 #[derive(Debug, Default)]
 pub struct CsvHeader {
     pub names: Vec<String>,
-    pub resolved: std::sync::OnceLock<Vec<Option<usize>>>,
+    pub resolved: std::sync::OnceLock<super::columns::Resolved>,
 }
 
 /// One record's fields, owned: CSV values by column, or a JSON object.
@@ -352,91 +352,106 @@ impl CsvBatch {
     }
 
     /// Record `i`: its physical line, and its fields or why they cannot be used.
+    #[inline]
     pub fn get(&self, i: usize) -> (u64, Result<FieldsRef<'_>, RowError>) {
-        let r = self.records[i];
-        (r.line, self.fields(&r))
+        let r = &self.records[i];
+        (r.line, self.fields(r))
     }
 
+    #[inline]
     fn fields(&self, r: &CsvRec) -> Result<FieldsRef<'_>, RowError> {
-        let names = &self.header.names;
+        if r.oversized || r.fields != self.header.names.len() {
+            return Err(self.shape_error(r));
+        }
+        let ends = &self.ends[r.ends_start..r.ends_start + r.fields];
+        let len = ends.last().copied().unwrap_or(0);
+        // No field is longer than the record.
+        if len > MAX_FIELD_BYTES {
+            if let Some(e) = self.field_too_large(ends, r.sep) {
+                return Err(e);
+            }
+        }
+        // One UTF-8 check for the whole record, and field boundaries on character
+        // boundaries (else the record is valid but a field not).
+        let text = match self.bytes.is_empty() {
+            // A record of empty fields only (`,` read by csv_core) has no bytes, and no
+            // bytes are valid text wherever they sit: between a lead byte ending one
+            // record and a continuation byte starting the next, say.
+            _ if len == 0 => Some(""),
+            // Valid as a batch: the record is valid if it starts and ends on boundaries.
+            true => self.text.get(r.start..r.start + len),
+            false => std::str::from_utf8(&self.bytes[r.start..r.start + len]).ok(),
+        };
+        match text {
+            // A plain line's fields (`sep` 1) end at its delimiter, one ASCII byte (see
+            // `CsvReader::plain_lines`), and the last at the record's end: all on
+            // boundaries. csv_core's (`sep` 0) are packed: a character may straddle two.
+            Some(text) if r.sep == 1 || ends.iter().all(|&e| text.is_char_boundary(e)) => {
+                Ok(FieldsRef::Csv {
+                    header: &self.header,
+                    text,
+                    ends,
+                    sep: r.sep,
+                })
+            }
+            _ => Err(self.bad_field(r, ends)),
+        }
+    }
+
+    /// Why a record of the wrong shape cannot be used.
+    #[cold]
+    fn shape_error(&self, r: &CsvRec) -> RowError {
         if r.oversized {
-            return Err(RowError::new(
+            return RowError::new(
                 "field_too_large",
                 format!(
                     "record is over {MAX_RECORD_BYTES} bytes or {MAX_RECORD_FIELDS} fields (an unclosed quote?)"
                 ),
-            ));
+            );
         }
-        if r.fields != names.len() {
-            return Err(RowError::new(
-                "malformed_row",
-                format!(
-                    "expected {} fields as in the header, found {}",
-                    names.len(),
-                    r.fields
-                ),
-            ));
-        }
-        let ends = &self.ends[r.ends_start..r.ends_start + r.fields];
+        RowError::new(
+            "malformed_row",
+            format!(
+                "expected {} fields as in the header, found {}",
+                self.header.names.len(),
+                r.fields
+            ),
+        )
+    }
+
+    /// The first field over [`MAX_FIELD_BYTES`], if any.
+    #[cold]
+    fn field_too_large(&self, ends: &[usize], sep: usize) -> Option<RowError> {
+        ends.iter().enumerate().find_map(|(i, &end)| {
+            let size = end - field_start(ends, sep, i);
+            (size > MAX_FIELD_BYTES).then(|| {
+                RowError::new(
+                    "field_too_large",
+                    format!(
+                        "field {:?} is {size} bytes (limit {MAX_FIELD_BYTES})",
+                        self.header.names[i],
+                    ),
+                )
+            })
+        })
+    }
+
+    /// A record that is not valid UTF-8 as a whole, or not field by field: name the
+    /// first bad field.
+    #[cold]
+    fn bad_field(&self, r: &CsvRec, ends: &[usize]) -> RowError {
         let len = ends.last().copied().unwrap_or(0);
         let data = match self.bytes.is_empty() {
             true => &self.text.as_bytes()[r.start..r.start + len],
             false => &self.bytes[r.start..r.start + len],
         };
-        let sep = r.sep;
-        // No field is longer than the record.
-        for (i, &end) in ends
-            .iter()
-            .enumerate()
-            .take_while(|_| len > MAX_FIELD_BYTES)
-        {
-            let size = end - field_start(ends, sep, i);
-            if size > MAX_FIELD_BYTES {
-                return Err(RowError::new(
-                    "field_too_large",
-                    format!(
-                        "field {:?} is {size} bytes (limit {MAX_FIELD_BYTES})",
-                        names[i],
-                    ),
-                ));
-            }
-        }
-        // One UTF-8 check for the whole record, and field boundaries on character
-        // boundaries (else the record is valid but a field not); on failure, name the field.
-        let bad_field = || {
-            let bad = (0..ends.len())
-                .position(|i| {
-                    std::str::from_utf8(&data[field_start(ends, sep, i)..ends[i]]).is_err()
-                })
-                .unwrap_or(0);
-            RowError::new(
-                "invalid_utf8",
-                format!("field {:?} is not valid UTF-8", names[bad]),
-            )
-        };
-        let text = match self.bytes.is_empty() {
-            // A record of empty fields only (`,` read by csv_core) has no bytes, and no
-            // bytes are valid text wherever they sit: between a lead byte ending one
-            // record and a continuation byte starting the next, say.
-            _ if len == 0 => "",
-            // Valid as a batch: the record is valid if it starts and ends on boundaries.
-            true => self
-                .text
-                .get(r.start..r.start + len)
-                .ok_or_else(bad_field)?,
-            false => std::str::from_utf8(data).map_err(|_| bad_field())?,
-        };
-        // A separator is one ASCII byte, so a field that ends on a boundary is followed
-        // by the next field's start on one.
-        if ends.iter().any(|&e| !text.is_char_boundary(e)) {
-            return Err(bad_field());
-        }
-        Ok(FieldsRef::Csv {
-            header: &self.header,
-            text,
-            ends,
-            sep,
-        })
+        let bad = (0..ends.len())
+            .position(|i| std::str::from_utf8(&data[field_start(ends, r.sep, i)..ends[i]]).is_err())
+            .unwrap_or(0);
+        RowError::new(
+            "invalid_utf8",
+            format!("field {:?} is not valid UTF-8", self.header.names[bad]),
+        )
     }
 }
 
@@ -454,7 +469,7 @@ pub struct CsvReader<'a> {
     plain_newlines: u64,
     delimiter: u8,
     /// Whether plain lines may skip csv_core (off to test the two against each other,
-    /// and for a delimiter the line scan cannot take).
+    /// and for a delimiter the line scan cannot take or that is not ASCII).
     plain_lines: bool,
     /// Delimiter positions of the line being scanned (reused).
     cuts: Vec<usize>,
@@ -485,7 +500,9 @@ impl<'a> CsvReader<'a> {
             newlines: 0,
             plain_newlines: 0,
             delimiter,
-            plain_lines: !matches!(delimiter, b'"' | b'\n' | b'\r'),
+            // Its fields are known to end on character boundaries (`CsvBatch::fields`)
+            // only for an ASCII delimiter.
+            plain_lines: delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\n' | b'\r'),
             cuts: Vec::new(),
             done: false,
         };
@@ -1168,6 +1185,18 @@ mod tests {
         assert_eq!(e.reason, "invalid_utf8");
         assert!(e.message.contains("\"id\""), "{}", e.message);
         assert!(recs[1].body.is_ok());
+    }
+
+    #[test]
+    fn a_non_ascii_delimiter_splits_characters_into_invalid_fields() {
+        // Cut at 0xC3, "1é2" is the fields "1" and "\xa92": the record is valid UTF-8
+        // but its second field is not. Plain lines skip the per-field boundary check,
+        // so they are only for ASCII delimiters.
+        let mut input = io::BufReader::new(&b"x\xc3y\n1\xc3\xa92\n"[..]);
+        let mut reader = CsvReader::new(&mut input, Some(0xC3)).unwrap();
+        assert!(!reader.plain_lines);
+        let b = reader.next_batch(None, 8, 1 << 20).unwrap().unwrap();
+        assert_eq!(b.get(0).1.unwrap_err().reason, "invalid_utf8");
     }
 
     /// Every record of `data` (after a two-column header) as (line, fields or reason),
