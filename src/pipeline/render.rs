@@ -282,6 +282,226 @@ mod tests {
         }
     }
 
+    /// Every `UpgradeReason` (the match fails to compile when one is added).
+    fn reasons() -> [UpgradeReason; 4] {
+        let all = [
+            UpgradeReason::NotBcrypt,
+            UpgradeReason::BcryptCostBelowTarget,
+            UpgradeReason::BcryptLegacyVariant,
+            UpgradeReason::BcryptWrapper,
+        ];
+        for r in all {
+            match r {
+                UpgradeReason::NotBcrypt
+                | UpgradeReason::BcryptCostBelowTarget
+                | UpgradeReason::BcryptLegacyVariant
+                | UpgradeReason::BcryptWrapper => {}
+            }
+        }
+        all
+    }
+
+    /// Every `Confidence` (likewise).
+    fn confidences() -> [Confidence; 4] {
+        let all = [
+            Confidence::Certain,
+            Confidence::Default,
+            Confidence::Shape,
+            Confidence::Hint,
+        ];
+        for c in all {
+            match c {
+                Confidence::Certain
+                | Confidence::Default
+                | Confidence::Shape
+                | Confidence::Hint => {}
+            }
+        }
+        all
+    }
+
+    /// Text for the escaped fields: plain printable ASCII of every length the short
+    /// copies distinguish (and past them), non-ASCII, anything, and short strings dense
+    /// in characters that need an escape.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[ !#-\\[\\]-~]{0,150}",
+            "[a-z0-9é€😀]{0,40}",
+            any::<String>(),
+            "[a-z\"\\\\\n\u{1}\u{7f}é]{0,8}",
+        ]
+    }
+
+    /// A format id or hasher name: every registered id, and the empty and long extremes.
+    fn static_name() -> impl Strategy<Value = &'static str> {
+        let mut names: Vec<&'static str> =
+            crate::scheme::registry().iter().map(|s| s.id()).collect();
+        names.extend([
+            "",
+            "x",
+            "bcrypt",
+            "a_static_name_longer_than_thirty_two_bytes_and_then_some",
+        ]);
+        proptest::sample::select(names)
+    }
+
+    /// A user row with every field drawn on its own: each optional field None or Some,
+    /// both bools, every `Confidence` and `UpgradeReason` (and combinations classify
+    /// never makes, such as an upgrade without a reason).
+    fn user_row() -> impl Strategy<Value = UserRow<'static>> {
+        let names = (
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+        );
+        let hash = (
+            proptest::option::of(static_name()),
+            proptest::option::of(proptest::sample::select(confidences().to_vec())),
+            proptest::option::of(static_name()),
+            proptest::option::of(text()),
+            any::<bool>(),
+            proptest::option::of(proptest::sample::select(reasons().to_vec())),
+        );
+        (
+            any::<u64>(),
+            proptest::option::of(text()),
+            proptest::collection::vec(text(), 0..4),
+            names,
+            hash,
+        )
+            .prop_map(
+                |(
+                    line,
+                    id,
+                    emails,
+                    (username, first, last),
+                    (format, confidence, hasher, digest, upgrade, reason),
+                )| {
+                    UserRow {
+                        source_line: line,
+                        external_id: id.map(Cow::Owned),
+                        email_address: emails.into_iter().map(Cow::Owned).collect(),
+                        username: username.map(Cow::Owned),
+                        first_name: first.map(Cow::Owned),
+                        last_name: last.map(Cow::Owned),
+                        format,
+                        format_confidence: confidence,
+                        password_hasher: hasher,
+                        password_digest: digest.map(Cow::Owned),
+                        upgrade_on_sign_in: upgrade,
+                        upgrade_reason: reason,
+                        candidates: Vec::new(),
+                    }
+                },
+            )
+    }
+
+    #[test]
+    fn user_row_strategy_varies_every_field() {
+        // The row proptest only covers what its strategy draws: check that each field
+        // takes each of its kinds of value, independently of the others.
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::{Config, TestRng, TestRunner};
+        use std::collections::HashSet;
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::deterministic_rng(Default::default()),
+        );
+        let mut seen = HashSet::new();
+        let strategy = user_row();
+        for _ in 0..2000 {
+            let u = strategy.new_tree(&mut runner).unwrap().current();
+            let some = |o: &Option<Cow<'_, str>>| o.is_some();
+            seen.insert(format!("id {}", some(&u.external_id)));
+            seen.insert(format!("emails {}", u.email_address.len()));
+            seen.insert(format!("username {}", some(&u.username)));
+            seen.insert(format!("first {}", some(&u.first_name)));
+            seen.insert(format!("last {}", some(&u.last_name)));
+            seen.insert(format!("digest {}", some(&u.password_digest)));
+            seen.insert(format!("format {}", u.format.is_some()));
+            seen.insert(format!("hasher {}", u.password_hasher.is_some()));
+            seen.insert(format!("confidence {:?}", u.format_confidence));
+            seen.insert(format!(
+                "upgrade {} {:?}",
+                u.upgrade_on_sign_in, u.upgrade_reason
+            ));
+            seen.insert(format!(
+                "names {} {} {}",
+                some(&u.username),
+                some(&u.first_name),
+                some(&u.last_name)
+            ));
+            for s in [&u.external_id, &u.username, &u.password_digest]
+                .into_iter()
+                .flatten()
+            {
+                seen.insert(format!(
+                    "escape {}",
+                    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+                ));
+            }
+        }
+        let mut want: Vec<String> = Vec::new();
+        for field in [
+            "id", "username", "first", "last", "digest", "format", "hasher", "escape",
+        ] {
+            want.extend([format!("{field} true"), format!("{field} false")]);
+        }
+        want.extend((0..4).map(|n| format!("emails {n}")));
+        want.push("confidence None".into());
+        want.extend(confidences().map(|c| format!("confidence {:?}", Some(c))));
+        for upgrade in [false, true] {
+            want.push(format!("upgrade {upgrade} None"));
+            want.extend(reasons().map(|r| format!("upgrade {upgrade} {:?}", Some(r))));
+        }
+        for bits in 0..8 {
+            want.push(format!(
+                "names {} {} {}",
+                bits & 4 != 0,
+                bits & 2 != 0,
+                bits & 1 != 0
+            ));
+        }
+        for w in &want {
+            assert!(seen.contains(w), "the row strategy never drew {w}");
+        }
+    }
+
+    #[test]
+    fn every_upgrade_and_confidence_renders_like_serde_json() {
+        // The fixed parts of a line, in every combination (whatever the proptest draws).
+        let confidence = std::iter::once(None).chain(confidences().map(Some));
+        for c in confidence {
+            for upgrade in [false, true] {
+                for reason in std::iter::once(None).chain(reasons().map(Some)) {
+                    for (format, hasher) in
+                        [(None, None), (Some("bcrypt"), Some("pbkdf2_sha256_django"))]
+                    {
+                        let u = UserRow {
+                            source_line: 7,
+                            external_id: Some(Cow::Borrowed("u1")),
+                            email_address: vec![Cow::Borrowed("a@example.com")],
+                            username: None,
+                            first_name: Some(Cow::Borrowed("Ann")),
+                            last_name: None,
+                            format,
+                            format_confidence: c,
+                            password_hasher: hasher,
+                            password_digest: Some(Cow::Borrowed("$2b$10$abcdefghijklmnopqrstuv")),
+                            upgrade_on_sign_in: upgrade,
+                            upgrade_reason: reason,
+                            candidates: Vec::new(),
+                        };
+                        let mut out = b"before".to_vec();
+                        user_json(&mut out, &u);
+                        assert_eq!(out[6..], serde_line(&u)[..], "{u:?}");
+                        assert_eq!(&out[..6], b"before");
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn strings_escape_like_serde_json(s in any::<String>(), ctl in proptest::collection::vec(0u8..0x20, 0..4)) {
@@ -298,35 +518,18 @@ mod tests {
 
         #[test]
         fn rows_render_like_serde_json(
-            line in any::<u64>(),
-            id in proptest::option::of(any::<String>()),
-            emails in proptest::collection::vec(any::<String>(), 0..3),
-            name in proptest::option::of("[a-z\"\\\\\n\u{1}é]{0,8}"),
-            digest in proptest::option::of(any::<String>()),
-            upgrade in any::<bool>(),
+            u in user_row(),
+            prefix in proptest::collection::vec(any::<u8>(), 0..3),
             message in any::<String>(),
         ) {
-            let u = UserRow {
-                source_line: line,
-                external_id: id.clone().map(Cow::Owned),
-                email_address: emails.into_iter().map(Cow::Owned).collect(),
-                username: name.clone().map(Cow::Owned),
-                first_name: None,
-                last_name: name.map(Cow::Owned),
-                format: Some("bcrypt"),
-                format_confidence: upgrade.then_some(Confidence::Shape),
-                password_hasher: digest.as_ref().map(|_| "bcrypt"),
-                password_digest: digest.map(Cow::Owned),
-                upgrade_on_sign_in: upgrade,
-                upgrade_reason: upgrade.then_some(UpgradeReason::BcryptCostBelowTarget),
-                candidates: Vec::new(),
-            };
-            let mut out = Vec::new();
+            // Appended after whatever the buffer already holds, as the workers do.
+            let mut out = prefix.clone();
             user_json(&mut out, &u);
-            prop_assert_eq!(out, serde_line(&u));
+            prop_assert_eq!(&out[..prefix.len()], &prefix[..]);
+            prop_assert_eq!(&out[prefix.len()..], &serde_line(&u)[..]);
             let r = RejectRow {
-                source_line: line,
-                external_id: id.map(Cow::Owned),
+                source_line: u.source_line,
+                external_id: u.external_id.clone(),
                 reason: "malformed",
                 message: Cow::Owned(message),
             };
