@@ -5,6 +5,8 @@
 //! serde_json, so the two cannot drift apart.
 
 use super::classify::{RejectRow, UserRow};
+use crate::policy::UpgradeReason;
+use crate::scheme::Confidence;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -148,17 +150,288 @@ fn uint(out: &mut Vec<u8>, n: u64) {
 }
 
 /// One user as a JSON line (with its `\n`).
+///
+/// The line is written into a region of `out` sized for it up front: the stores go to
+/// a slice (each checked against its end, which would panic, never corrupt, were the
+/// size wrong) with no `Vec` length to keep, short strings are copied as overlapping
+/// words instead of through `memcpy`, and the fixed parts come from tables. A string
+/// that needs an escape sends the line to [`user_json_escaped`].
 pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
-    // Room for the common case (nothing to escape) in one reservation.
+    let start = out.len();
     let text = |s: Option<&str>| s.map_or(0, str::len);
-    out.reserve(
-        300 + text(u.external_id.as_deref())
-            + u.email_address.iter().map(|e| e.len() + 3).sum::<usize>()
-            + text(u.username.as_deref())
-            + text(u.first_name.as_deref())
-            + text(u.last_name.as_deref())
-            + text(u.password_digest.as_deref()),
-    );
+    let size = LINE_FIXED
+        + text(u.external_id.as_deref())
+        + u.email_address.iter().map(|e| e.len() + 3).sum::<usize>()
+        + text(u.username.as_deref())
+        + text(u.first_name.as_deref())
+        + text(u.last_name.as_deref())
+        + text(u.format)
+        + text(u.password_hasher)
+        + text(u.password_digest.as_deref());
+    out.resize(start + size, 0);
+    let mut line = Line {
+        rest: &mut out[start..],
+    };
+    match line.user(u) {
+        Some(()) => {
+            let end = start + size - line.rest.len();
+            out.truncate(end);
+        }
+        None => {
+            out.truncate(start);
+            user_json_escaped(out, u);
+        }
+    }
+}
+
+/// The most a user line holds besides its strings' bytes, table padding included:
+/// keys and punctuation, 20 digits, `null` or two quotes for each optional value.
+const LINE_FIXED: usize = 300;
+
+/// A `&'static` piece written as its whole array (a fixed-size copy) of which only
+/// the first `len` bytes count: the rest is overwritten by what follows or cut.
+struct Padded<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Padded<N> {
+    const fn new(parts: &[&str]) -> Self {
+        let mut bytes = [b' '; N];
+        let mut len = 0;
+        let mut p = 0;
+        while p < parts.len() {
+            let s = parts[p].as_bytes();
+            let mut i = 0;
+            while i < s.len() {
+                bytes[len] = s[i];
+                len += 1;
+                i += 1;
+            }
+            p += 1;
+        }
+        Padded { bytes, len }
+    }
+}
+
+/// `,"format_confidence":…` for `None` and each [`Confidence`] (as serde names them).
+static CONFIDENCE: [Padded<32>; 5] = {
+    const KEY: &str = ",\"format_confidence\":";
+    [
+        Padded::new(&[KEY, "null"]),
+        Padded::new(&[KEY, "\"certain\""]),
+        Padded::new(&[KEY, "\"default\""]),
+        Padded::new(&[KEY, "\"shape\""]),
+        Padded::new(&[KEY, "\"hint\""]),
+    ]
+};
+
+fn confidence_index(c: Option<Confidence>) -> usize {
+    match c {
+        None => 0,
+        Some(Confidence::Certain) => 1,
+        Some(Confidence::Default) => 2,
+        Some(Confidence::Shape) => 3,
+        Some(Confidence::Hint) => 4,
+    }
+}
+
+/// The end of a line, from `,"upgrade_on_sign_in":` to the `\n`, for each
+/// `upgrade_on_sign_in` and each `upgrade_reason` (`None` first, as serde names them).
+static TAIL: [[Padded<80>; 5]; 2] = {
+    const fn row(upgrade: &str) -> [Padded<80>; 5] {
+        const K: &str = ",\"upgrade_on_sign_in\":";
+        const R: &str = ",\"upgrade_reason\":";
+        const E: &str = "}\n";
+        [
+            Padded::new(&[K, upgrade, R, "null", E]),
+            Padded::new(&[K, upgrade, R, "\"not_bcrypt\"", E]),
+            Padded::new(&[K, upgrade, R, "\"bcrypt_cost_below_target\"", E]),
+            Padded::new(&[K, upgrade, R, "\"bcrypt_legacy_variant\"", E]),
+            Padded::new(&[K, upgrade, R, "\"bcrypt_wrapper\"", E]),
+        ]
+    }
+    [row("false"), row("true")]
+};
+
+fn reason_index(r: Option<UpgradeReason>) -> usize {
+    match r {
+        None => 0,
+        Some(UpgradeReason::NotBcrypt) => 1,
+        Some(UpgradeReason::BcryptCostBelowTarget) => 2,
+        Some(UpgradeReason::BcryptLegacyVariant) => 3,
+        Some(UpgradeReason::BcryptWrapper) => 4,
+    }
+}
+
+/// A line being written: `rest` is the part of its region not written yet. Each write
+/// takes what it needs from the front (one length check) and moves past it.
+struct Line<'a> {
+    rest: &'a mut [u8],
+}
+
+impl Line<'_> {
+    /// The user's line; `None` as soon as a string needs an escape.
+    #[inline(always)]
+    fn user(&mut self, u: &UserRow<'_>) -> Option<()> {
+        self.put(b"{\"source_line\":");
+        self.put_short(itoa::Buffer::new().format(u.source_line).as_bytes());
+        self.opt_str(
+            b",\"external_id\":\"",
+            b",\"external_id\":null",
+            u.external_id.as_deref(),
+        )?;
+        match u.email_address.split_first() {
+            None => self.put(b",\"email_address\":[]"),
+            Some((first, rest)) => {
+                self.put(b",\"email_address\":[\"");
+                self.json(first)?;
+                for e in rest {
+                    self.put(b"\",\"");
+                    self.json(e)?;
+                }
+                self.put(b"\"]");
+            }
+        }
+        self.opt_str(
+            b",\"username\":\"",
+            b",\"username\":null",
+            u.username.as_deref(),
+        )?;
+        self.opt_str(
+            b",\"first_name\":\"",
+            b",\"first_name\":null",
+            u.first_name.as_deref(),
+        )?;
+        self.opt_str(
+            b",\"last_name\":\"",
+            b",\"last_name\":null",
+            u.last_name.as_deref(),
+        )?;
+        match u.format {
+            Some(f) => {
+                self.put(b",\"format\":\"");
+                self.put_short(f.as_bytes());
+                self.put(b"\"");
+            }
+            None => self.put(b",\"format\":null"),
+        }
+        self.put_padded(&CONFIDENCE[confidence_index(u.format_confidence)]);
+        match u.password_hasher {
+            Some(h) => {
+                self.put(b",\"password_hasher\":\"");
+                self.put_short(h.as_bytes());
+                self.put(b"\"");
+            }
+            None => self.put(b",\"password_hasher\":null"),
+        }
+        self.opt_str(
+            b",\"password_digest\":\"",
+            b",\"password_digest\":null",
+            u.password_digest.as_deref(),
+        )?;
+        self.put_padded(&TAIL[usize::from(u.upgrade_on_sign_in)][reason_index(u.upgrade_reason)]);
+        Some(())
+    }
+
+    /// `some` and the string's text and closing quote, or `none`.
+    #[inline(always)]
+    fn opt_str(&mut self, some: &[u8], none: &[u8], s: Option<&str>) -> Option<()> {
+        match s {
+            Some(s) => {
+                self.put(some);
+                self.json(s)?;
+                self.put(b"\"");
+            }
+            None => self.put(none),
+        }
+        Some(())
+    }
+
+    /// Moves past `n` bytes just written (the check is the write's own).
+    #[inline(always)]
+    fn advance(&mut self, n: usize) {
+        let rest = std::mem::take(&mut self.rest);
+        self.rest = &mut rest[n..];
+    }
+
+    /// Bytes of ours, a literal: a copy of known length.
+    #[inline(always)]
+    fn put(&mut self, b: &[u8]) {
+        self.rest[..b.len()].copy_from_slice(b);
+        self.advance(b.len());
+    }
+
+    #[inline(always)]
+    fn put_padded<const N: usize>(&mut self, p: &Padded<N>) {
+        self.rest[..N].copy_from_slice(&p.bytes);
+        self.advance(p.len);
+    }
+
+    /// `s` with nothing to escape, unquoted (`None` when it needs an escape).
+    #[inline(always)]
+    fn json(&mut self, s: &str) -> Option<()> {
+        self.copy::<true>(s.as_bytes())
+    }
+
+    /// `s` of ours (a name, digits), known to need no escape.
+    #[inline(always)]
+    fn put_short(&mut self, s: &[u8]) {
+        let copied = self.copy::<false>(s);
+        debug_assert!(copied.is_some());
+    }
+
+    /// `b` as it is, after checking when `CHECK` that it needs no escape (`None` if it
+    /// does). By length: short strings are two overlapping loads and stores (the loads
+    /// are also what the check reads), no `memcpy` up to 32 bytes.
+    #[inline(always)]
+    fn copy<const CHECK: bool>(&mut self, b: &[u8]) -> Option<()> {
+        let n = b.len();
+        let dst = &mut self.rest[..n];
+        if n >= 16 {
+            if CHECK && needs_escape_long(b) {
+                return None;
+            }
+            if n <= 32 {
+                let head: [u8; 16] = b[..16].try_into().expect("16 bytes");
+                let tail: [u8; 16] = b[n - 16..].try_into().expect("16 bytes");
+                dst[..16].copy_from_slice(&head);
+                dst[n - 16..].copy_from_slice(&tail);
+            } else {
+                dst.copy_from_slice(b);
+            }
+        } else if n >= 8 {
+            let head = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+            let tail = u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes"));
+            if CHECK && escape_mask(head) | escape_mask(tail) != 0 {
+                return None;
+            }
+            dst[..8].copy_from_slice(&head.to_le_bytes());
+            dst[n - 8..].copy_from_slice(&tail.to_le_bytes());
+        } else if n >= 4 {
+            let head = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
+            let tail = u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes"));
+            if CHECK && escape_mask(u64::from(head) | u64::from(tail) << 32) != 0 {
+                return None;
+            }
+            dst[..4].copy_from_slice(&head.to_le_bytes());
+            dst[n - 4..].copy_from_slice(&tail.to_le_bytes());
+        } else if n > 0 {
+            if CHECK && b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+                return None;
+            }
+            dst[0] = b[0];
+            dst[n / 2] = b[n / 2];
+            dst[n - 1] = b[n - 1];
+        }
+        self.advance(n);
+        Some(())
+    }
+}
+
+/// [`user_json`] for a line with something to escape: field by field into the `Vec`.
+fn user_json_escaped(out: &mut Vec<u8>, u: &UserRow<'_>) {
+    // No reservation: `user_json` made room for the line unescaped.
     out.extend_from_slice(b"{\"source_line\":");
     uint(out, u.source_line);
     out.extend_from_slice(b",\"external_id\":");
@@ -253,8 +526,6 @@ pub fn user_csv(w: &mut csv::Writer<Vec<u8>>, u: &UserRow<'_>) -> csv::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::UpgradeReason;
-    use crate::scheme::Confidence;
     use proptest::prelude::*;
     use std::borrow::Cow;
 
@@ -321,14 +592,24 @@ mod tests {
     }
 
     /// Text for the escaped fields: plain printable ASCII of every length the short
-    /// copies distinguish (and past them), non-ASCII, anything, and short strings dense
-    /// in characters that need an escape.
+    /// copies distinguish (and past them), non-ASCII, anything, short strings dense in
+    /// characters that need an escape, and plain text with one of them anywhere.
     fn text() -> impl Strategy<Value = String> {
         prop_oneof![
             "[ !#-\\[\\]-~]{0,150}",
             "[a-z0-9é€😀]{0,40}",
             any::<String>(),
             "[a-z\"\\\\\n\u{1}\u{7f}é]{0,8}",
+            (
+                "[ !#-\\[\\]-~]{0,150}",
+                any::<proptest::sample::Index>(),
+                "[\"\\\\\u{0}-\u{1f}]",
+            )
+                .prop_map(|(plain, at, special)| {
+                    let mut s = plain;
+                    s.insert_str(at.index(s.len() + 1), &special);
+                    s
+                }),
         ]
     }
 
@@ -496,6 +777,45 @@ mod tests {
                         user_json(&mut out, &u);
                         assert_eq!(out[6..], serde_line(&u)[..], "{u:?}");
                         assert_eq!(&out[..6], b"before");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_special_character_in_a_user_line_is_found_at_every_position() {
+        // As above, through each escaped field of a user line (whose copies and checks
+        // differ by length).
+        for special in [
+            "\u{0}", "\u{1f}", "\"", "\\", "\n", " ", "!", "#", "[", "]", "\u{7f}", "é",
+        ] {
+            for len in 0..70 {
+                for at in 0..=len {
+                    let s = format!("{}{special}{}", "a".repeat(at), "b".repeat(len - at));
+                    for field in 0..6 {
+                        let text = |f: usize| (f == field).then_some(Cow::Borrowed(s.as_str()));
+                        let u = UserRow {
+                            source_line: 1,
+                            external_id: text(0),
+                            email_address: [text(1), Some(Cow::Borrowed("x@y")), text(2)]
+                                .into_iter()
+                                .flatten()
+                                .collect(),
+                            username: text(3),
+                            first_name: None,
+                            last_name: text(4),
+                            format: Some("bcrypt"),
+                            format_confidence: None,
+                            password_hasher: None,
+                            password_digest: text(5),
+                            upgrade_on_sign_in: false,
+                            upgrade_reason: None,
+                            candidates: Vec::new(),
+                        };
+                        let mut out = Vec::new();
+                        user_json(&mut out, &u);
+                        assert_eq!(out, serde_line(&u), "{s:?} in field {field}");
                     }
                 }
             }
