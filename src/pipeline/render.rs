@@ -154,8 +154,9 @@ fn uint(out: &mut Vec<u8>, n: u64) {
 /// The line is written into a region of `out` sized for it up front: the stores go to
 /// a slice (each checked against its end, which would panic, never corrupt, were the
 /// size wrong) with no `Vec` length to keep, short strings are copied as overlapping
-/// words instead of through `memcpy`, and the fixed parts come from tables. A string
-/// that needs an escape sends the line to [`user_json_escaped`].
+/// words instead of through `memcpy` and checked sixteen bytes at once, and the fixed
+/// parts come from tables. A string that needs an escape sends the line to
+/// [`user_json_escaped`].
 pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
     let start = out.len();
     let text = |s: Option<&str>| s.map_or(0, str::len);
@@ -168,7 +169,7 @@ pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
         + text(u.format)
         + text(u.password_hasher)
         + text(u.password_digest.as_deref());
-    out.resize(start + size, 0);
+    out.resize(start + size, FILL);
     let mut line = Line {
         rest: &mut out[start..],
     };
@@ -184,12 +185,14 @@ pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
     }
 }
 
-/// The most a user line holds besides its strings' bytes, table padding included:
-/// keys and punctuation, 20 digits, `null` or two quotes for each optional value.
+/// The most a user line takes besides its strings' bytes: keys and punctuation, 20
+/// digits, `null` or two quotes for each optional value (287 bytes), and the tail
+/// table's padding past the line's end (7).
 const LINE_FIXED: usize = 300;
 
 /// A `&'static` piece written as its whole array (a fixed-size copy) of which only
-/// the first `len` bytes count: the rest is overwritten by what follows or cut.
+/// the first `len` bytes count: the rest (spaces, see [`Line`]) is overwritten by
+/// what follows or cut.
 struct Padded<const N: usize> {
     bytes: [u8; N],
     len: usize,
@@ -197,7 +200,7 @@ struct Padded<const N: usize> {
 
 impl<const N: usize> Padded<N> {
     const fn new(parts: &[&str]) -> Self {
-        let mut bytes = [b' '; N];
+        let mut bytes = [FILL; N];
         let mut len = 0;
         let mut p = 0;
         while p < parts.len() {
@@ -264,8 +267,16 @@ fn reason_index(r: Option<UpgradeReason>) -> usize {
     }
 }
 
+/// What a line's region starts as, and tables pad with: nothing JSON escapes.
+const FILL: u8 = b' ';
+
 /// A line being written: `rest` is the part of its region not written yet. Each write
 /// takes what it needs from the front (one length check) and moves past it.
+///
+/// The region starts as spaces and what lies past the cursor stays spaces (a write
+/// stores only the bytes it moves past, or pads with spaces): so a string shorter than
+/// sixteen bytes, once copied, is checked as the sixteen bytes from its start, where
+/// nothing else can need an escape.
 struct Line<'a> {
     rest: &'a mut [u8],
 }
@@ -275,7 +286,9 @@ impl Line<'_> {
     #[inline(always)]
     fn user(&mut self, u: &UserRow<'_>) -> Option<()> {
         self.put(b"{\"source_line\":");
-        self.put_short(itoa::Buffer::new().format(u.source_line).as_bytes());
+        let digits =
+            self.copy::<false, false>(itoa::Buffer::new().format(u.source_line).as_bytes());
+        debug_assert!(digits.is_some());
         self.opt_str(
             b",\"external_id\":\"",
             b",\"external_id\":null",
@@ -285,12 +298,12 @@ impl Line<'_> {
             None => self.put(b",\"email_address\":[]"),
             Some((first, rest)) => {
                 self.put(b",\"email_address\":[\"");
-                self.json(first)?;
+                self.string(first)?;
                 for e in rest {
-                    self.put(b"\",\"");
-                    self.json(e)?;
+                    self.put(b",\"");
+                    self.string(e)?;
                 }
-                self.put(b"\"]");
+                self.put(b"]");
             }
         }
         self.opt_str(
@@ -311,8 +324,7 @@ impl Line<'_> {
         match u.format {
             Some(f) => {
                 self.put(b",\"format\":\"");
-                self.put_short(f.as_bytes());
-                self.put(b"\"");
+                self.name(f);
             }
             None => self.put(b",\"format\":null"),
         }
@@ -320,8 +332,7 @@ impl Line<'_> {
         match u.password_hasher {
             Some(h) => {
                 self.put(b",\"password_hasher\":\"");
-                self.put_short(h.as_bytes());
-                self.put(b"\"");
+                self.name(h);
             }
             None => self.put(b",\"password_hasher\":null"),
         }
@@ -340,8 +351,7 @@ impl Line<'_> {
         match s {
             Some(s) => {
                 self.put(some);
-                self.json(s)?;
-                self.put(b"\"");
+                self.string(s)?;
             }
             None => self.put(none),
         }
@@ -368,26 +378,28 @@ impl Line<'_> {
         self.advance(p.len);
     }
 
-    /// `s` with nothing to escape, unquoted (`None` when it needs an escape).
+    /// `s`'s text and closing quote (`None` when it needs an escape).
     #[inline(always)]
-    fn json(&mut self, s: &str) -> Option<()> {
-        self.copy::<true>(s.as_bytes())
+    fn string(&mut self, s: &str) -> Option<()> {
+        self.copy::<true, true>(s.as_bytes())
     }
 
-    /// `s` of ours (a name, digits), known to need no escape.
+    /// A name of ours (format id, hasher), known to need no escape, and its closing quote.
     #[inline(always)]
-    fn put_short(&mut self, s: &[u8]) {
-        let copied = self.copy::<false>(s);
+    fn name(&mut self, s: &str) {
+        let copied = self.copy::<false, true>(s.as_bytes());
         debug_assert!(copied.is_some());
     }
 
     /// `b` as it is, after checking when `CHECK` that it needs no escape (`None` if it
-    /// does). By length: short strings are two overlapping loads and stores (the loads
-    /// are also what the check reads), no `memcpy` up to 32 bytes.
+    /// does), then a closing quote when `CLOSE`. By length: short strings are two
+    /// overlapping loads and stores, no `memcpy` up to 32 bytes; those under 16 bytes
+    /// are checked where they were copied (sixteen bytes: the string and spaces, see
+    /// [`Line`]), longer ones as they are read.
     #[inline(always)]
-    fn copy<const CHECK: bool>(&mut self, b: &[u8]) -> Option<()> {
+    fn copy<const CHECK: bool, const CLOSE: bool>(&mut self, b: &[u8]) -> Option<()> {
         let n = b.len();
-        let dst = &mut self.rest[..n];
+        let dst = &mut self.rest[..n + usize::from(CLOSE)];
         if n >= 16 {
             if CHECK && needs_escape_long(b) {
                 return None;
@@ -396,35 +408,36 @@ impl Line<'_> {
                 let head: [u8; 16] = b[..16].try_into().expect("16 bytes");
                 let tail: [u8; 16] = b[n - 16..].try_into().expect("16 bytes");
                 dst[..16].copy_from_slice(&head);
-                dst[n - 16..].copy_from_slice(&tail);
+                dst[n - 16..n].copy_from_slice(&tail);
             } else {
-                dst.copy_from_slice(b);
+                dst[..n].copy_from_slice(b);
             }
-        } else if n >= 8 {
-            let head = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-            let tail = u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes"));
-            if CHECK && escape_mask(head) | escape_mask(tail) != 0 {
+        } else {
+            // Copied first, then checked where it now is: sixteen bytes that are the
+            // string and spaces (see [`Line`]).
+            if n >= 8 {
+                let head: [u8; 8] = b[..8].try_into().expect("8 bytes");
+                let tail: [u8; 8] = b[n - 8..].try_into().expect("8 bytes");
+                dst[..8].copy_from_slice(&head);
+                dst[n - 8..n].copy_from_slice(&tail);
+            } else if n >= 4 {
+                let head: [u8; 4] = b[..4].try_into().expect("4 bytes");
+                let tail: [u8; 4] = b[n - 4..].try_into().expect("4 bytes");
+                dst[..4].copy_from_slice(&head);
+                dst[n - 4..n].copy_from_slice(&tail);
+            } else if n > 0 {
+                dst[0] = b[0];
+                dst[n / 2] = b[n / 2];
+                dst[n - 1] = b[n - 1];
+            }
+            if CHECK && needs_escape_long(&self.rest[..16]) {
                 return None;
             }
-            dst[..8].copy_from_slice(&head.to_le_bytes());
-            dst[n - 8..].copy_from_slice(&tail.to_le_bytes());
-        } else if n >= 4 {
-            let head = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
-            let tail = u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes"));
-            if CHECK && escape_mask(u64::from(head) | u64::from(tail) << 32) != 0 {
-                return None;
-            }
-            dst[..4].copy_from_slice(&head.to_le_bytes());
-            dst[n - 4..].copy_from_slice(&tail.to_le_bytes());
-        } else if n > 0 {
-            if CHECK && b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
-                return None;
-            }
-            dst[0] = b[0];
-            dst[n / 2] = b[n / 2];
-            dst[n - 1] = b[n - 1];
         }
-        self.advance(n);
+        if CLOSE {
+            self.rest[n] = b'"';
+        }
+        self.advance(n + usize::from(CLOSE));
         Some(())
     }
 }
@@ -842,6 +855,15 @@ mod tests {
             prefix in proptest::collection::vec(any::<u8>(), 0..3),
             message in any::<String>(),
         ) {
+            // Lines with nothing to escape take the fast path.
+            let plain = [&u.external_id, &u.username, &u.first_name, &u.last_name, &u.password_digest]
+                .into_iter()
+                .flatten()
+                .chain(&u.email_address)
+                .all(|s| !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+            let mut region = vec![FILL; 4000];
+            let fast = Line { rest: &mut region }.user(&u).is_some();
+            prop_assert_eq!(fast, plain);
             // Appended after whatever the buffer already holds, as the workers do.
             let mut out = prefix.clone();
             user_json(&mut out, &u);
