@@ -5,6 +5,8 @@
 //! serde_json, so the two cannot drift apart.
 
 use super::classify::{RejectRow, UserRow};
+use crate::policy::UpgradeReason;
+use crate::scheme::Confidence;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -148,17 +150,301 @@ fn uint(out: &mut Vec<u8>, n: u64) {
 }
 
 /// One user as a JSON line (with its `\n`).
+///
+/// The line is written into a region of `out` sized for it up front: the stores go to
+/// a slice (each checked against its end, which would panic, never corrupt, were the
+/// size wrong) with no `Vec` length to keep, short strings are copied as overlapping
+/// words instead of through `memcpy` and checked sixteen bytes at once, and the fixed
+/// parts come from tables. A string that needs an escape sends the line to
+/// [`user_json_escaped`].
 pub fn user_json(out: &mut Vec<u8>, u: &UserRow<'_>) {
-    // Room for the common case (nothing to escape) in one reservation.
+    let start = out.len();
     let text = |s: Option<&str>| s.map_or(0, str::len);
-    out.reserve(
-        300 + text(u.external_id.as_deref())
-            + u.email_address.iter().map(|e| e.len() + 3).sum::<usize>()
-            + text(u.username.as_deref())
-            + text(u.first_name.as_deref())
-            + text(u.last_name.as_deref())
-            + text(u.password_digest.as_deref()),
-    );
+    let size = LINE_FIXED
+        + text(u.external_id.as_deref())
+        + u.email_address.iter().map(|e| e.len() + 3).sum::<usize>()
+        + text(u.username.as_deref())
+        + text(u.first_name.as_deref())
+        + text(u.last_name.as_deref())
+        + text(u.format)
+        + text(u.password_hasher)
+        + text(u.password_digest.as_deref());
+    out.resize(start + size, FILL);
+    let mut line = Line {
+        rest: &mut out[start..],
+    };
+    match line.user(u) {
+        Some(()) => {
+            let end = start + size - line.rest.len();
+            out.truncate(end);
+        }
+        None => {
+            out.truncate(start);
+            user_json_escaped(out, u);
+        }
+    }
+}
+
+/// The most a user line takes besides its strings' bytes: keys and punctuation, 20
+/// digits, `null` or two quotes for each optional value (287 bytes), and the tail
+/// table's padding past the line's end (7).
+const LINE_FIXED: usize = 300;
+
+/// A `&'static` piece written as its whole array (a fixed-size copy) of which only
+/// the first `len` bytes count: the rest (spaces, see [`Line`]) is overwritten by
+/// what follows or cut.
+struct Padded<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Padded<N> {
+    const fn new(parts: &[&str]) -> Self {
+        let mut bytes = [FILL; N];
+        let mut len = 0;
+        let mut p = 0;
+        while p < parts.len() {
+            let s = parts[p].as_bytes();
+            let mut i = 0;
+            while i < s.len() {
+                bytes[len] = s[i];
+                len += 1;
+                i += 1;
+            }
+            p += 1;
+        }
+        Padded { bytes, len }
+    }
+}
+
+/// `,"format_confidence":…` for `None` and each [`Confidence`] (as serde names them).
+static CONFIDENCE: [Padded<32>; 5] = {
+    const KEY: &str = ",\"format_confidence\":";
+    [
+        Padded::new(&[KEY, "null"]),
+        Padded::new(&[KEY, "\"certain\""]),
+        Padded::new(&[KEY, "\"default\""]),
+        Padded::new(&[KEY, "\"shape\""]),
+        Padded::new(&[KEY, "\"hint\""]),
+    ]
+};
+
+fn confidence_index(c: Option<Confidence>) -> usize {
+    match c {
+        None => 0,
+        Some(Confidence::Certain) => 1,
+        Some(Confidence::Default) => 2,
+        Some(Confidence::Shape) => 3,
+        Some(Confidence::Hint) => 4,
+    }
+}
+
+/// The end of a line, from `,"upgrade_on_sign_in":` to the `\n`, for each
+/// `upgrade_on_sign_in` and each `upgrade_reason` (`None` first, as serde names them).
+static TAIL: [[Padded<80>; 5]; 2] = {
+    const fn row(upgrade: &str) -> [Padded<80>; 5] {
+        const K: &str = ",\"upgrade_on_sign_in\":";
+        const R: &str = ",\"upgrade_reason\":";
+        const E: &str = "}\n";
+        [
+            Padded::new(&[K, upgrade, R, "null", E]),
+            Padded::new(&[K, upgrade, R, "\"not_bcrypt\"", E]),
+            Padded::new(&[K, upgrade, R, "\"bcrypt_cost_below_target\"", E]),
+            Padded::new(&[K, upgrade, R, "\"bcrypt_legacy_variant\"", E]),
+            Padded::new(&[K, upgrade, R, "\"bcrypt_wrapper\"", E]),
+        ]
+    }
+    [row("false"), row("true")]
+};
+
+fn reason_index(r: Option<UpgradeReason>) -> usize {
+    match r {
+        None => 0,
+        Some(UpgradeReason::NotBcrypt) => 1,
+        Some(UpgradeReason::BcryptCostBelowTarget) => 2,
+        Some(UpgradeReason::BcryptLegacyVariant) => 3,
+        Some(UpgradeReason::BcryptWrapper) => 4,
+    }
+}
+
+/// What a line's region starts as, and tables pad with: nothing JSON escapes.
+const FILL: u8 = b' ';
+
+/// A line being written: `rest` is the part of its region not written yet. Each write
+/// takes what it needs from the front (one length check) and moves past it.
+///
+/// The region starts as spaces and what lies past the cursor stays spaces (a write
+/// stores only the bytes it moves past, or pads with spaces): so a string shorter than
+/// sixteen bytes, once copied, is checked as the sixteen bytes from its start, where
+/// nothing else can need an escape.
+struct Line<'a> {
+    rest: &'a mut [u8],
+}
+
+impl Line<'_> {
+    /// The user's line; `None` as soon as a string needs an escape.
+    #[inline(always)]
+    fn user(&mut self, u: &UserRow<'_>) -> Option<()> {
+        self.put(b"{\"source_line\":");
+        let digits =
+            self.copy::<false, false>(itoa::Buffer::new().format(u.source_line).as_bytes());
+        debug_assert!(digits.is_some());
+        self.opt_str(
+            b",\"external_id\":\"",
+            b",\"external_id\":null",
+            u.external_id.as_deref(),
+        )?;
+        match u.email_address.split_first() {
+            None => self.put(b",\"email_address\":[]"),
+            Some((first, rest)) => {
+                self.put(b",\"email_address\":[\"");
+                self.string(first)?;
+                for e in rest {
+                    self.put(b",\"");
+                    self.string(e)?;
+                }
+                self.put(b"]");
+            }
+        }
+        self.opt_str(
+            b",\"username\":\"",
+            b",\"username\":null",
+            u.username.as_deref(),
+        )?;
+        self.opt_str(
+            b",\"first_name\":\"",
+            b",\"first_name\":null",
+            u.first_name.as_deref(),
+        )?;
+        self.opt_str(
+            b",\"last_name\":\"",
+            b",\"last_name\":null",
+            u.last_name.as_deref(),
+        )?;
+        match u.format {
+            Some(f) => {
+                self.put(b",\"format\":\"");
+                self.name(f);
+            }
+            None => self.put(b",\"format\":null"),
+        }
+        self.put_padded(&CONFIDENCE[confidence_index(u.format_confidence)]);
+        match u.password_hasher {
+            Some(h) => {
+                self.put(b",\"password_hasher\":\"");
+                self.name(h);
+            }
+            None => self.put(b",\"password_hasher\":null"),
+        }
+        self.opt_str(
+            b",\"password_digest\":\"",
+            b",\"password_digest\":null",
+            u.password_digest.as_deref(),
+        )?;
+        self.put_padded(&TAIL[usize::from(u.upgrade_on_sign_in)][reason_index(u.upgrade_reason)]);
+        Some(())
+    }
+
+    /// `some` and the string's text and closing quote, or `none`.
+    #[inline(always)]
+    fn opt_str(&mut self, some: &[u8], none: &[u8], s: Option<&str>) -> Option<()> {
+        match s {
+            Some(s) => {
+                self.put(some);
+                self.string(s)?;
+            }
+            None => self.put(none),
+        }
+        Some(())
+    }
+
+    /// Moves past `n` bytes just written (the check is the write's own).
+    #[inline(always)]
+    fn advance(&mut self, n: usize) {
+        let rest = std::mem::take(&mut self.rest);
+        self.rest = &mut rest[n..];
+    }
+
+    /// Bytes of ours, a literal: a copy of known length.
+    #[inline(always)]
+    fn put(&mut self, b: &[u8]) {
+        self.rest[..b.len()].copy_from_slice(b);
+        self.advance(b.len());
+    }
+
+    #[inline(always)]
+    fn put_padded<const N: usize>(&mut self, p: &Padded<N>) {
+        self.rest[..N].copy_from_slice(&p.bytes);
+        self.advance(p.len);
+    }
+
+    /// `s`'s text and closing quote (`None` when it needs an escape).
+    #[inline(always)]
+    fn string(&mut self, s: &str) -> Option<()> {
+        self.copy::<true, true>(s.as_bytes())
+    }
+
+    /// A name of ours (format id, hasher), known to need no escape, and its closing quote.
+    #[inline(always)]
+    fn name(&mut self, s: &str) {
+        let copied = self.copy::<false, true>(s.as_bytes());
+        debug_assert!(copied.is_some());
+    }
+
+    /// `b` as it is, after checking when `CHECK` that it needs no escape (`None` if it
+    /// does), then a closing quote when `CLOSE`. By length: short strings are two
+    /// overlapping loads and stores, no `memcpy` up to 32 bytes; those under 16 bytes
+    /// are checked where they were copied (sixteen bytes: the string and spaces, see
+    /// [`Line`]), longer ones as they are read.
+    #[inline(always)]
+    fn copy<const CHECK: bool, const CLOSE: bool>(&mut self, b: &[u8]) -> Option<()> {
+        let n = b.len();
+        let dst = &mut self.rest[..n + usize::from(CLOSE)];
+        if n >= 16 {
+            if CHECK && needs_escape_long(b) {
+                return None;
+            }
+            if n <= 32 {
+                let head: [u8; 16] = b[..16].try_into().expect("16 bytes");
+                let tail: [u8; 16] = b[n - 16..].try_into().expect("16 bytes");
+                dst[..16].copy_from_slice(&head);
+                dst[n - 16..n].copy_from_slice(&tail);
+            } else {
+                dst[..n].copy_from_slice(b);
+            }
+        } else {
+            // Copied first, then checked where it now is: sixteen bytes that are the
+            // string and spaces (see [`Line`]).
+            if n >= 8 {
+                let head: [u8; 8] = b[..8].try_into().expect("8 bytes");
+                let tail: [u8; 8] = b[n - 8..].try_into().expect("8 bytes");
+                dst[..8].copy_from_slice(&head);
+                dst[n - 8..n].copy_from_slice(&tail);
+            } else if n >= 4 {
+                let head: [u8; 4] = b[..4].try_into().expect("4 bytes");
+                let tail: [u8; 4] = b[n - 4..].try_into().expect("4 bytes");
+                dst[..4].copy_from_slice(&head);
+                dst[n - 4..n].copy_from_slice(&tail);
+            } else if n > 0 {
+                dst[0] = b[0];
+                dst[n / 2] = b[n / 2];
+                dst[n - 1] = b[n - 1];
+            }
+            if CHECK && needs_escape_long(&self.rest[..16]) {
+                return None;
+            }
+        }
+        if CLOSE {
+            self.rest[n] = b'"';
+        }
+        self.advance(n + usize::from(CLOSE));
+        Some(())
+    }
+}
+
+/// [`user_json`] for a line with something to escape: field by field into the `Vec`.
+fn user_json_escaped(out: &mut Vec<u8>, u: &UserRow<'_>) {
+    // No reservation: `user_json` made room for the line unescaped.
     out.extend_from_slice(b"{\"source_line\":");
     uint(out, u.source_line);
     out.extend_from_slice(b",\"external_id\":");
@@ -253,8 +539,6 @@ pub fn user_csv(w: &mut csv::Writer<Vec<u8>>, u: &UserRow<'_>) -> csv::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::UpgradeReason;
-    use crate::scheme::Confidence;
     use proptest::prelude::*;
     use std::borrow::Cow;
 
@@ -282,6 +566,275 @@ mod tests {
         }
     }
 
+    /// Every `UpgradeReason` (the match fails to compile when one is added).
+    fn reasons() -> [UpgradeReason; 4] {
+        let all = [
+            UpgradeReason::NotBcrypt,
+            UpgradeReason::BcryptCostBelowTarget,
+            UpgradeReason::BcryptLegacyVariant,
+            UpgradeReason::BcryptWrapper,
+        ];
+        for r in all {
+            match r {
+                UpgradeReason::NotBcrypt
+                | UpgradeReason::BcryptCostBelowTarget
+                | UpgradeReason::BcryptLegacyVariant
+                | UpgradeReason::BcryptWrapper => {}
+            }
+        }
+        all
+    }
+
+    /// Every `Confidence` (likewise).
+    fn confidences() -> [Confidence; 4] {
+        let all = [
+            Confidence::Certain,
+            Confidence::Default,
+            Confidence::Shape,
+            Confidence::Hint,
+        ];
+        for c in all {
+            match c {
+                Confidence::Certain
+                | Confidence::Default
+                | Confidence::Shape
+                | Confidence::Hint => {}
+            }
+        }
+        all
+    }
+
+    /// Text for the escaped fields: plain printable ASCII of every length the short
+    /// copies distinguish (and past them), non-ASCII, anything, short strings dense in
+    /// characters that need an escape, and plain text with one of them anywhere.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[ !#-\\[\\]-~]{0,150}",
+            "[a-z0-9é€😀]{0,40}",
+            any::<String>(),
+            "[a-z\"\\\\\n\u{1}\u{7f}é]{0,8}",
+            (
+                "[ !#-\\[\\]-~]{0,150}",
+                any::<proptest::sample::Index>(),
+                "[\"\\\\\u{0}-\u{1f}]",
+            )
+                .prop_map(|(plain, at, special)| {
+                    let mut s = plain;
+                    s.insert_str(at.index(s.len() + 1), &special);
+                    s
+                }),
+        ]
+    }
+
+    /// A format id or hasher name: every registered id, and the empty and long extremes.
+    fn static_name() -> impl Strategy<Value = &'static str> {
+        let mut names: Vec<&'static str> =
+            crate::scheme::registry().iter().map(|s| s.id()).collect();
+        names.extend([
+            "",
+            "x",
+            "bcrypt",
+            "a_static_name_longer_than_thirty_two_bytes_and_then_some",
+        ]);
+        proptest::sample::select(names)
+    }
+
+    /// A user row with every field drawn on its own: each optional field None or Some,
+    /// both bools, every `Confidence` and `UpgradeReason` (and combinations classify
+    /// never makes, such as an upgrade without a reason).
+    fn user_row() -> impl Strategy<Value = UserRow<'static>> {
+        let names = (
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+        );
+        let hash = (
+            proptest::option::of(static_name()),
+            proptest::option::of(proptest::sample::select(confidences().to_vec())),
+            proptest::option::of(static_name()),
+            proptest::option::of(text()),
+            any::<bool>(),
+            proptest::option::of(proptest::sample::select(reasons().to_vec())),
+        );
+        (
+            any::<u64>(),
+            proptest::option::of(text()),
+            proptest::collection::vec(text(), 0..4),
+            names,
+            hash,
+        )
+            .prop_map(
+                |(
+                    line,
+                    id,
+                    emails,
+                    (username, first, last),
+                    (format, confidence, hasher, digest, upgrade, reason),
+                )| {
+                    UserRow {
+                        source_line: line,
+                        external_id: id.map(Cow::Owned),
+                        email_address: emails.into_iter().map(Cow::Owned).collect(),
+                        username: username.map(Cow::Owned),
+                        first_name: first.map(Cow::Owned),
+                        last_name: last.map(Cow::Owned),
+                        format,
+                        format_confidence: confidence,
+                        password_hasher: hasher,
+                        password_digest: digest.map(Cow::Owned),
+                        upgrade_on_sign_in: upgrade,
+                        upgrade_reason: reason,
+                        candidates: Vec::new(),
+                    }
+                },
+            )
+    }
+
+    #[test]
+    fn user_row_strategy_varies_every_field() {
+        // The row proptest only covers what its strategy draws: check that each field
+        // takes each of its kinds of value, independently of the others.
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::{Config, TestRng, TestRunner};
+        use std::collections::HashSet;
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::deterministic_rng(Default::default()),
+        );
+        let mut seen = HashSet::new();
+        let strategy = user_row();
+        for _ in 0..2000 {
+            let u = strategy.new_tree(&mut runner).unwrap().current();
+            let some = |o: &Option<Cow<'_, str>>| o.is_some();
+            seen.insert(format!("id {}", some(&u.external_id)));
+            seen.insert(format!("emails {}", u.email_address.len()));
+            seen.insert(format!("username {}", some(&u.username)));
+            seen.insert(format!("first {}", some(&u.first_name)));
+            seen.insert(format!("last {}", some(&u.last_name)));
+            seen.insert(format!("digest {}", some(&u.password_digest)));
+            seen.insert(format!("format {}", u.format.is_some()));
+            seen.insert(format!("hasher {}", u.password_hasher.is_some()));
+            seen.insert(format!("confidence {:?}", u.format_confidence));
+            seen.insert(format!(
+                "upgrade {} {:?}",
+                u.upgrade_on_sign_in, u.upgrade_reason
+            ));
+            seen.insert(format!(
+                "names {} {} {}",
+                some(&u.username),
+                some(&u.first_name),
+                some(&u.last_name)
+            ));
+            for s in [&u.external_id, &u.username, &u.password_digest]
+                .into_iter()
+                .flatten()
+            {
+                seen.insert(format!(
+                    "escape {}",
+                    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+                ));
+            }
+        }
+        let mut want: Vec<String> = Vec::new();
+        for field in [
+            "id", "username", "first", "last", "digest", "format", "hasher", "escape",
+        ] {
+            want.extend([format!("{field} true"), format!("{field} false")]);
+        }
+        want.extend((0..4).map(|n| format!("emails {n}")));
+        want.push("confidence None".into());
+        want.extend(confidences().map(|c| format!("confidence {:?}", Some(c))));
+        for upgrade in [false, true] {
+            want.push(format!("upgrade {upgrade} None"));
+            want.extend(reasons().map(|r| format!("upgrade {upgrade} {:?}", Some(r))));
+        }
+        for bits in 0..8 {
+            want.push(format!(
+                "names {} {} {}",
+                bits & 4 != 0,
+                bits & 2 != 0,
+                bits & 1 != 0
+            ));
+        }
+        for w in &want {
+            assert!(seen.contains(w), "the row strategy never drew {w}");
+        }
+    }
+
+    #[test]
+    fn every_upgrade_and_confidence_renders_like_serde_json() {
+        // The fixed parts of a line, in every combination (whatever the proptest draws).
+        let confidence = std::iter::once(None).chain(confidences().map(Some));
+        for c in confidence {
+            for upgrade in [false, true] {
+                for reason in std::iter::once(None).chain(reasons().map(Some)) {
+                    for (format, hasher) in
+                        [(None, None), (Some("bcrypt"), Some("pbkdf2_sha256_django"))]
+                    {
+                        let u = UserRow {
+                            source_line: 7,
+                            external_id: Some(Cow::Borrowed("u1")),
+                            email_address: vec![Cow::Borrowed("a@example.com")],
+                            username: None,
+                            first_name: Some(Cow::Borrowed("Ann")),
+                            last_name: None,
+                            format,
+                            format_confidence: c,
+                            password_hasher: hasher,
+                            password_digest: Some(Cow::Borrowed("$2b$10$abcdefghijklmnopqrstuv")),
+                            upgrade_on_sign_in: upgrade,
+                            upgrade_reason: reason,
+                            candidates: Vec::new(),
+                        };
+                        let mut out = b"before".to_vec();
+                        user_json(&mut out, &u);
+                        assert_eq!(out[6..], serde_line(&u)[..], "{u:?}");
+                        assert_eq!(&out[..6], b"before");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_special_character_in_a_user_line_is_found_at_every_position() {
+        // As above, through each escaped field of a user line (whose copies and checks
+        // differ by length).
+        for special in [
+            "\u{0}", "\u{1f}", "\"", "\\", "\n", " ", "!", "#", "[", "]", "\u{7f}", "é",
+        ] {
+            for len in 0..70 {
+                for at in 0..=len {
+                    let s = format!("{}{special}{}", "a".repeat(at), "b".repeat(len - at));
+                    for field in 0..6 {
+                        let text = |f: usize| (f == field).then_some(Cow::Borrowed(s.as_str()));
+                        let u = UserRow {
+                            source_line: 1,
+                            external_id: text(0),
+                            email_address: [text(1), Some(Cow::Borrowed("x@y")), text(2)]
+                                .into_iter()
+                                .flatten()
+                                .collect(),
+                            username: text(3),
+                            first_name: None,
+                            last_name: text(4),
+                            format: Some("bcrypt"),
+                            format_confidence: None,
+                            password_hasher: None,
+                            password_digest: text(5),
+                            upgrade_on_sign_in: false,
+                            upgrade_reason: None,
+                            candidates: Vec::new(),
+                        };
+                        let mut out = Vec::new();
+                        user_json(&mut out, &u);
+                        assert_eq!(out, serde_line(&u), "{s:?} in field {field}");
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn strings_escape_like_serde_json(s in any::<String>(), ctl in proptest::collection::vec(0u8..0x20, 0..4)) {
@@ -298,35 +851,27 @@ mod tests {
 
         #[test]
         fn rows_render_like_serde_json(
-            line in any::<u64>(),
-            id in proptest::option::of(any::<String>()),
-            emails in proptest::collection::vec(any::<String>(), 0..3),
-            name in proptest::option::of("[a-z\"\\\\\n\u{1}é]{0,8}"),
-            digest in proptest::option::of(any::<String>()),
-            upgrade in any::<bool>(),
+            u in user_row(),
+            prefix in proptest::collection::vec(any::<u8>(), 0..3),
             message in any::<String>(),
         ) {
-            let u = UserRow {
-                source_line: line,
-                external_id: id.clone().map(Cow::Owned),
-                email_address: emails.into_iter().map(Cow::Owned).collect(),
-                username: name.clone().map(Cow::Owned),
-                first_name: None,
-                last_name: name.map(Cow::Owned),
-                format: Some("bcrypt"),
-                format_confidence: upgrade.then_some(Confidence::Shape),
-                password_hasher: digest.as_ref().map(|_| "bcrypt"),
-                password_digest: digest.map(Cow::Owned),
-                upgrade_on_sign_in: upgrade,
-                upgrade_reason: upgrade.then_some(UpgradeReason::BcryptCostBelowTarget),
-                candidates: Vec::new(),
-            };
-            let mut out = Vec::new();
+            // Lines with nothing to escape take the fast path.
+            let plain = [&u.external_id, &u.username, &u.first_name, &u.last_name, &u.password_digest]
+                .into_iter()
+                .flatten()
+                .chain(&u.email_address)
+                .all(|s| !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+            let mut region = vec![FILL; 4000];
+            let fast = Line { rest: &mut region }.user(&u).is_some();
+            prop_assert_eq!(fast, plain);
+            // Appended after whatever the buffer already holds, as the workers do.
+            let mut out = prefix.clone();
             user_json(&mut out, &u);
-            prop_assert_eq!(out, serde_line(&u));
+            prop_assert_eq!(&out[..prefix.len()], &prefix[..]);
+            prop_assert_eq!(&out[prefix.len()..], &serde_line(&u)[..]);
             let r = RejectRow {
-                source_line: line,
-                external_id: id.map(Cow::Owned),
+                source_line: u.source_line,
+                external_id: u.external_id.clone(),
                 reason: "malformed",
                 message: Cow::Owned(message),
             };
