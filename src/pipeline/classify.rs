@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use serde::Serialize;
+use smallvec::SmallVec;
 
 use super::columns::{ColumnMap, Field};
 use super::read::{FieldsRef, RowError};
@@ -60,7 +61,8 @@ pub struct ClassifyConfig {
 pub struct UserRow<'a> {
     pub source_line: u64,
     pub external_id: Option<Cow<'a, str>>,
-    pub email_address: Vec<Cow<'a, str>>,
+    /// Almost always one address: kept inline, no allocation per user.
+    pub email_address: Emails<'a>,
     pub username: Option<Cow<'a, str>>,
     pub first_name: Option<Cow<'a, str>>,
     pub last_name: Option<Cow<'a, str>>,
@@ -74,6 +76,9 @@ pub struct UserRow<'a> {
     #[serde(skip)]
     pub candidates: Vec<&'static str>,
 }
+
+/// A user's email addresses.
+pub type Emails<'a> = SmallVec<[Cow<'a, str>; 1]>;
 
 /// A refused record.
 #[derive(Debug, Clone, Serialize)]
@@ -105,7 +110,7 @@ fn reject<'a>(
 }
 
 /// Split an email cell that may hold several addresses (`a@x,b@y` or `a@x|b@y`).
-fn emails(cell: Option<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+fn emails(cell: Option<Cow<'_, str>>) -> Emails<'_> {
     let split = |c: &str| {
         c.split([',', '|', ';'])
             .map(str::trim)
@@ -114,14 +119,14 @@ fn emails(cell: Option<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
             .collect::<Vec<_>>()
     };
     match cell {
-        None => Vec::new(),
+        None => Emails::new(),
         // The common case: one address, nothing to split.
         Some(Cow::Borrowed(c)) if memchr::memchr3(b',', b'|', b';', c.as_bytes()).is_none() => {
             let c = super::columns::trim_space(c);
             if c.is_empty() {
-                Vec::new()
+                Emails::new()
             } else {
-                vec![Cow::Borrowed(c)]
+                smallvec::smallvec![Cow::Borrowed(c)]
             }
         }
         Some(Cow::Borrowed(c)) => c

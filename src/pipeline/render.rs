@@ -774,7 +774,7 @@ mod tests {
                         let u = UserRow {
                             source_line: 7,
                             external_id: Some(Cow::Borrowed("u1")),
-                            email_address: vec![Cow::Borrowed("a@example.com")],
+                            email_address: smallvec::smallvec![Cow::Borrowed("a@example.com")],
                             username: None,
                             first_name: Some(Cow::Borrowed("Ann")),
                             last_name: None,
