@@ -11,12 +11,13 @@ use hashport::scheme::{self, ParseContext};
 use proptest::prelude::*;
 
 /// The layouts `verbatim` covers, by format id.
-const COVERED: [&str; 5] = [
+const COVERED: [&str; 6] = [
     "bcrypt",
     "phpass",
     "django_pbkdf2_sha256",
     "argon2id",
     "argon2i",
+    "werkzeug_scrypt",
 ];
 
 fn agrees(s: &str, ctx: &ParseContext) -> Result<(), String> {
@@ -57,7 +58,7 @@ fn agrees(s: &str, ctx: &ParseContext) -> Result<(), String> {
             if COVERED.contains(&p.identification.format)
                 && p.hash.clerk().is_ok_and(|c| c.password_digest == s)
                 && p.hash.canonical() == s
-                && !odd_django_salt(s) =>
+                && !odd_salt(s) =>
         {
             Err(format!(
                 "{s}: canonical {} not taken verbatim",
@@ -68,12 +69,18 @@ fn agrees(s: &str, ctx: &ParseContext) -> Result<(), String> {
     }
 }
 
-/// A Django string whose salt is not alphanumeric: `verbatim` leaves those to `parse`
-/// (Django makes alphanumeric salts; odd ones are rare and not worth the reasoning).
-fn odd_django_salt(s: &str) -> bool {
-    s.strip_prefix("pbkdf2_sha256$")
-        .and_then(|rest| rest.split('$').nth(1))
-        .is_some_and(|salt| !salt.bytes().all(|b| b.is_ascii_alphanumeric()))
+/// A Django or Werkzeug string whose salt is not alphanumeric: `verbatim` leaves those
+/// to `parse` (both make alphanumeric salts; odd ones are rare and not worth the
+/// reasoning).
+fn odd_salt(s: &str) -> bool {
+    let salt = if let Some(rest) = s.strip_prefix("pbkdf2_sha256$") {
+        rest.split('$').nth(1)
+    } else if let Some(rest) = s.strip_prefix("scrypt:") {
+        rest.split('$').nth(1)
+    } else {
+        None
+    };
+    salt.is_some_and(|salt| salt.is_empty() || !salt.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The default caps, and caps low enough to refuse some of the strings generated here.
@@ -85,6 +92,7 @@ fn contexts() -> [ParseContext; 2] {
             pbkdf2_iterations: 50_000,
             argon2_memory_kib: 4096,
             argon2_time: 3,
+            scrypt_memory_bytes: 8 << 20,
             ..WorkCaps::default()
         },
         ..ParseContext::default()
@@ -280,6 +288,49 @@ proptest! {
         }
         let s = format!("${variant}{version}$m={ms},t={ts},p={ps}{extra}${salt_s}${hash_s}");
         for ctx in contexts() {
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn werkzeug_scrypt_is_taken_verbatim_when_canonical(
+        log_n in 1u32..=17,
+        r in 1u32..=16,
+        p in 1u32..=4,
+        salt in "[A-Za-z0-9]{1,20}",
+        digest in any::<[u8; 64]>(),
+        flaw in 0usize..14,
+    ) {
+        // A canonical string, or one with one thing wrong.
+        let (mut n, mut r, mut p) = ((1u64 << log_n).to_string(), r.to_string(), p.to_string());
+        let (mut salt, mut hex) = (salt, hex::encode(digest));
+        let mut prefix = "scrypt:";
+        match flaw {
+            1 => n = format!("0{n}"),
+            2 => n = ((1u64 << log_n) + 2).to_string(),
+            3 => n = "1".into(),
+            4 => r = "0".into(),
+            5 => hex = hex.to_uppercase(),
+            6 => { hex.pop(); }
+            7 => salt.push('.'),
+            8 => hex.push_str("$x"),
+            9 => prefix = "scrypt$",
+            10 => p = (1u64 << 30).to_string(),
+            11 => n = (1u64 << 40).to_string(),
+            12 => salt.clear(),
+            13 => p = format!("+{p}"),
+            _ => {}
+        }
+        let s = format!("{prefix}{n}:{r}:{p}${salt}${hex}");
+        for ctx in contexts() {
+            if flaw == 0 {
+                let v = scheme::verbatim(&s, &ctx);
+                prop_assert_eq!(v.is_some(), scheme::parse(&s, None, &ctx).is_ok(), "{}", s);
+            }
             agrees(&s, &ctx).map_err(TestCaseError::fail)?;
         }
     }

@@ -507,7 +507,8 @@ pub struct Verbatim {
 }
 
 /// The migrate hot path: for the commonest layouts already in canonical form (bcrypt
-/// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`, Django PBKDF2-SHA256, argon2id/argon2i v19), the verdict of [`parse`] + `clerk_verbatim` in
+/// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`, Django PBKDF2-SHA256, argon2id/argon2i v19, Werkzeug
+/// scrypt), the verdict of [`parse`] + `clerk_verbatim` in
 /// one pass over the characters, with nothing decoded or allocated. `Some` only when
 /// `parse(s, None, ctx)` succeeds with that identification (no other candidates), the
 /// hash is usable, and `canonical()` and `clerk()`'s digest are `s` itself (the vector
@@ -530,6 +531,12 @@ pub fn verbatim(s: &str, ctx: &ParseContext) -> Option<Verbatim> {
             format: hasher,
             confidence: Confidence::Certain,
             clerk_hasher: hasher,
+            bcrypt: None,
+        }),
+        b"scr" => scrypt::is_werkzeug_verbatim(s, ctx).then_some(Verbatim {
+            format: "werkzeug_scrypt",
+            confidence: Confidence::Certain,
+            clerk_hasher: "scrypt_werkzeug",
             bcrypt: None,
         }),
         b"pbk" => pbkdf2::is_django_sha256_verbatim(s, ctx).then_some(Verbatim {

@@ -357,6 +357,47 @@ impl Scheme for ScryptMcf7 {
     }
 }
 
+/// Whether `s` is a Werkzeug `scrypt:N:r:p$salt$hex` string that parses within the caps
+/// and is its own canonical string and Clerk digest: decimals without leading zeros, an
+/// alphanumeric salt (what Werkzeug's `gen_salt` makes; anything else takes the general
+/// path) and 128 lowercase hex characters. For `scheme::verbatim` (the migrate hot path):
+/// the parameters go through the same [`scrypt_params`] as parsing, nothing is decoded.
+pub(super) fn is_werkzeug_verbatim(s: &str, ctx: &ParseContext) -> bool {
+    let format = WerkzeugScrypt.id();
+    let Some([method_args, salt, digest]) =
+        s.strip_prefix("scrypt:").and_then(|r| split_n(r, b'$'))
+    else {
+        return false;
+    };
+    let Some([n, r, p]) = split_n(method_args, b':') else {
+        return false;
+    };
+    let decimal = |d: &str| match d.as_bytes() {
+        [b'1'..=b'9', more @ ..] if more.len() < 19 && more.iter().all(u8::is_ascii_digit) => {
+            Some(d.bytes().fold(0u64, |n, c| n * 10 + u64::from(c - b'0')))
+        }
+        _ => None,
+    };
+    let (Some(n), Some(r), Some(p)) = (decimal(n), decimal(r), decimal(p)) else {
+        return false;
+    };
+    n >= 2
+        && n.is_power_of_two()
+        && !salt.is_empty()
+        && salt.bytes().all(|b| b.is_ascii_alphanumeric())
+        && digest.len() == 2 * WIDE_DIGEST_LEN
+        && digest
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        && scrypt_params(
+            format,
+            ["N", "r", "p"],
+            (u64::from(n.trailing_zeros()), r, p),
+            ctx,
+        )
+        .is_ok()
+}
+
 impl Scheme for WerkzeugScrypt {
     fn id(&self) -> &'static str {
         "werkzeug_scrypt"
