@@ -37,10 +37,12 @@ use crate::scheme::Confidence;
 /// Keys decided in memory before spilling (about 8 MiB of map).
 pub const INLINE_KEYS: usize = 200_000;
 /// Partitions of the spilled keys (a power of two): each is resolved with its own
-/// small map, so resolving 20M keys needs about 1 MiB of map per thread.
-pub const PARTITIONS: usize = 1024;
-/// Bytes buffered per partition before they go to the temp file.
-const PART_BUF: usize = 2 << 10;
+/// small map, so resolving 20M keys needs about 2–3 MiB of map per thread.
+pub const PARTITIONS: usize = 256;
+/// Bytes buffered per partition before they go to the temp file: 2 MiB of buffers in
+/// all. Resolving reads each block with one `pread`; 1,024 partitions of 2 KiB (the
+/// same buffer memory) took four times as many, and 5 % more CPU on a 1M-row run.
+const PART_BUF: usize = 8 << 10;
 
 pub const KIND_ID: u8 = 0;
 pub const KIND_EMAIL: u8 = 1;
