@@ -229,7 +229,9 @@ pub(super) fn verbatim_hasher(s: &str, ctx: &ParseContext) -> Option<&'static st
     let (t, used) = number(rest, b',')?;
     let rest = rest[used..].strip_prefix("p=")?;
     let (p, used) = number(rest, b'$')?;
-    let (salt, hash) = rest[used..].split_once('$')?;
+    let rest = &rest[used..];
+    let dollar = memchr::memchr(b'$', rest.as_bytes())?;
+    let (salt, hash) = (&rest[..dollar], &rest[dollar + 1..]);
     let valid = (argon2::Params::MIN_P_COST..=argon2::Params::MAX_P_COST).contains(&p)
         && u64::from(m) >= 8 * u64::from(p)
         && t >= argon2::Params::MIN_T_COST
