@@ -221,12 +221,14 @@ impl GroupPool {
             .lock()
             .ok()
             .and_then(|mut v| v.pop())
+            // Sized for a typical group up front: grown by doubling instead, a fresh
+            // group's buffers were copied over a dozen times each.
             .unwrap_or_else(|| Group {
-                users: Vec::new(),
+                users: Vec::with_capacity(GROUP * 512),
                 rejects: Vec::new(),
-                keys: Vec::new(),
-                ids: String::new(),
-                items: Vec::new(),
+                keys: Vec::with_capacity(GROUP * 2),
+                ids: String::with_capacity(GROUP * 16),
+                items: Vec::with_capacity(GROUP),
             })
     }
     fn give(&self, mut g: Group) {
