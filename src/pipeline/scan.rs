@@ -78,8 +78,10 @@ fn closing_quote(
     ends.then_some(close)
 }
 
-/// The scan from `from` on, a byte at a time (`removed` quotes already found).
-fn bytewise(
+/// The scan from `from` on, a byte at a time (`removed` quotes already found). Without
+/// `QUOTES`, the first quote hands the line over to an instance with.
+#[inline(always)]
+fn bytewise_from<const QUOTES: bool>(
     input: &[u8],
     from: usize,
     delimiter: u8,
@@ -90,9 +92,11 @@ fn bytewise(
     let mut i = from;
     while i < input.len() {
         match hit(input, i, delimiter) {
+            // `removed` is 0 without `QUOTES`.
             Hit::Cut => cuts.push(i - removed),
             Hit::End => return Some(i),
             Hit::NotPlain => return None,
+            Hit::Quote if !QUOTES => return bytewise_quoted(input, i, delimiter, cuts, quotes),
             Hit::Quote => {
                 let close = closing_quote(input, i, delimiter, |rest| {
                     rest.iter().position(|&b| matches!(b, b'"' | b'\n' | b'\r'))
@@ -106,6 +110,33 @@ fn bytewise(
         i += 1;
     }
     None
+}
+
+/// [`bytewise_from`] from a line's first quote on, out of line.
+#[inline(never)]
+fn bytewise_quoted(
+    input: &[u8],
+    quote: usize,
+    delimiter: u8,
+    cuts: &mut Vec<usize>,
+    quotes: &mut Vec<usize>,
+) -> Option<usize> {
+    bytewise_from::<true>(input, quote, delimiter, cuts, quotes, 0)
+}
+
+/// The scan from `from` on, a byte at a time, after `removed` quotes.
+fn bytewise(
+    input: &[u8],
+    from: usize,
+    delimiter: u8,
+    cuts: &mut Vec<usize>,
+    quotes: &mut Vec<usize>,
+    removed: usize,
+) -> Option<usize> {
+    match removed {
+        0 => bytewise_from::<false>(input, from, delimiter, cuts, quotes, 0),
+        _ => bytewise_from::<true>(input, from, delimiter, cuts, quotes, removed),
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
