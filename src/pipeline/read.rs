@@ -473,6 +473,8 @@ pub struct CsvReader<'a> {
     plain_lines: bool,
     /// Delimiter positions of the line being scanned (reused).
     cuts: Vec<usize>,
+    /// Quote positions of the line being scanned (reused).
+    quotes: Vec<usize>,
     done: bool,
 }
 
@@ -504,6 +506,7 @@ impl<'a> CsvReader<'a> {
             // only for an ASCII delimiter.
             plain_lines: delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\n' | b'\r'),
             cuts: Vec::new(),
+            quotes: Vec::new(),
             done: false,
         };
         let mut first = CsvBatch::new(Arc::clone(&reader.header));
@@ -670,18 +673,24 @@ impl<'a> CsvReader<'a> {
 }
 
 impl CsvReader<'_> {
-    /// The common record without csv_core: a whole line in the buffer with no quote and
-    /// no `\r` but an optional one before its `\n`, found and split in one pass
-    /// ([`super::scan::plain_line`]) and copied whole, delimiters included (the record's
-    /// `sep` is 1). csv_core would give exactly these fields (such a line has nothing
-    /// else it interprets) but walks its state machine byte by byte, the reader
-    /// thread's largest cost. Anything else (quotes, a lone `\r`, blank lines, a line
-    /// across the buffer's end, the last line without `\n`, too many fields) is left to
-    /// csv_core. Returns whether it read a record.
+    /// The common record without csv_core: a whole line in the buffer with no `\r` but
+    /// an optional one before its `\n` and no quotes but those of simple quoted fields
+    /// (`"…"` around a whole field, nothing inside that is `"`, `\r` or `\n`), found and
+    /// split in one pass ([`super::scan::plain_line`]) and copied whole, delimiters
+    /// included and those quotes left out (the record's `sep` is 1). csv_core would give
+    /// exactly these fields (such a line has nothing else it interprets; a simple quoted
+    /// field is the bytes between its quotes) but walks its state machine byte by byte,
+    /// the reader thread's largest cost. Anything else (escaped or stray quotes, a
+    /// newline in quotes, a lone `\r`, blank lines, a line across the buffer's end, the
+    /// last line without `\n`, too many fields) is left to csv_core. Returns whether it
+    /// read a record.
     fn read_plain_line(&mut self, batch: &mut CsvBatch) -> io::Result<bool> {
         let input = self.r.fill_buf()?;
         self.cuts.clear();
-        let Some(nl) = super::scan::plain_line(input, self.delimiter, &mut self.cuts) else {
+        self.quotes.clear();
+        let Some(nl) =
+            super::scan::plain_line(input, self.delimiter, &mut self.cuts, &mut self.quotes)
+        else {
             return Ok(false);
         };
         let mut line = &input[..nl];
@@ -694,7 +703,9 @@ impl CsvReader<'_> {
             return Ok(false);
         }
         let (start, ends_start) = (batch.used, batch.ends_used);
-        let need = start + line.len();
+        // The line without its quotes (they all lie before its end).
+        let len = line.len() - self.quotes.len();
+        let need = start + len;
         if batch.bytes.len() < need {
             batch.bytes.resize(need.max(batch.bytes.len() * 2), 0);
         }
@@ -703,10 +714,21 @@ impl CsvReader<'_> {
                 .ends
                 .resize((ends_start + fields).max(batch.ends.len() * 2), 0);
         }
-        batch.bytes[start..need].copy_from_slice(line);
+        let out = &mut batch.bytes[start..need];
+        if self.quotes.is_empty() {
+            out.copy_from_slice(line);
+        } else {
+            // The stretches between quotes, one after another.
+            let (mut from, mut to) = (0, 0);
+            for &q in self.quotes.iter().chain(std::iter::once(&line.len())) {
+                let n = q - from;
+                out[to..to + n].copy_from_slice(&line[from..q]);
+                (from, to) = (q + 1, to + n);
+            }
+        }
         let ends = &mut batch.ends[ends_start..ends_start + fields];
         ends[..fields - 1].copy_from_slice(&self.cuts);
-        ends[fields - 1] = line.len();
+        ends[fields - 1] = len;
         batch.used = need;
         batch.ends_used = ends_start + fields;
         batch.records.push(CsvRec {
@@ -1135,6 +1157,7 @@ impl Iterator for JsonArrayRecords<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn read_all(data: &[u8], kind: Option<InputKind>) -> Vec<SourceRecord> {
         let (mut r, k) = open(Box::new(io::Cursor::new(data.to_vec())), kind, "x").unwrap();
@@ -1224,14 +1247,54 @@ mod tests {
         out
     }
 
+    /// Fields for the plain-line proptest: simple quoted ones and near misses.
+    const QUOTED_FIELDS: &[&[u8]] = &[
+        b"a",
+        b"",
+        b"\"\"",
+        b"\"a,b\"",
+        b"\",\"",
+        b"\"$argon2id$v=19$m=65536,t=2,p=1$c29tZQ$CTFh\"",
+        b"\"\xc3\xa9 \"",
+        b"\"a\"\"b\"",
+        b"\"a\"c",
+        b"\"a",
+        b"x\"y\"",
+        b"\"a\nb\"",
+        b"\"a\r\nb\"",
+        b"\"a\rb\"",
+        b" \"a\"",
+        b"\"a\" ",
+    ];
+
     proptest::proptest! {
         #[test]
         fn plain_lines_read_exactly_as_csv_core_does(
-            body in proptest::collection::vec(proptest::sample::select(b"ab,,\"\r\n\n \xc3\xa9".to_vec()), 0..120),
+            // Bytes, and pieces of quoted fields: simple ones (with delimiters, empty,
+            // multi-byte) and near misses (escaped quotes, unclosed, mid-field).
+            // Whole two-field lines too, so that most records have the header's shape
+            // and their fields are compared.
+            body in proptest::collection::vec(
+                proptest::prop_oneof![
+                    1 => proptest::sample::select(vec![
+                        &b"a"[..], b"b", b",", b",", b"\"", b"\r", b"\n", b"\n", b" ",
+                        b"\xc3", b"\xa9", b"\r\n", b"\"a,b\"", b"\"\"", b"\"\xc3\xa9\"",
+                        b"\"a\"", b"\"a\"\"b\"", b"\"a", b"x\"y\"", b"\"a\"c",
+                    ])
+                    .prop_map(|t| t.to_vec()),
+                    2 => (
+                        proptest::sample::select(QUOTED_FIELDS),
+                        proptest::sample::select(QUOTED_FIELDS),
+                        proptest::sample::select(vec![&b"\n"[..], b"\r\n", b"\r", b""]),
+                    )
+                        .prop_map(|(a, b, end): (&[u8], &[u8], &[u8])| [a, b",", b, end].concat()),
+                ],
+                0..30,
+            ),
             cap in 1usize..40,
         ) {
             let mut data = b"x,y\n".to_vec();
-            data.extend_from_slice(&body);
+            data.extend(body.concat());
             let plain = csv_records(&data, cap, true);
             proptest::prop_assert_eq!(&plain, &csv_records(&data, cap, false));
             proptest::prop_assert_eq!(&plain, &csv_records(&data, 1 << 16, true));
