@@ -404,15 +404,8 @@ mod tests {
                 policy: Policy::default(),
                 ctx: Default::default(),
             };
-            let mut text = String::new();
-            let mut ends = Vec::new();
-            for (i, c) in cells.iter().take(header.len()).enumerate() {
-                if i > 0 && sep == 1 {
-                    text.push(',');
-                }
-                text.push_str(c);
-                ends.push(text.len());
-            }
+            let (text, ends) =
+                crate::pipeline::read::joined_cells(&cells[..cells.len().min(header.len())], sep);
             let f = Fields::Csv {
                 header: Arc::new(CsvHeader {
                     names: header.iter().map(|h| h.to_string()).collect(),

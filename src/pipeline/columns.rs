@@ -371,15 +371,8 @@ mod tests {
                 })
                 .collect();
             let m = ColumnMap::new(preset, &overrides);
-            let mut text = String::new();
-            let mut ends = Vec::new();
-            for (i, c) in cells.iter().take(header.len()).enumerate() {
-                if i > 0 && sep == 1 {
-                    text.push(',');
-                }
-                text.push_str(c);
-                ends.push(text.len());
-            }
+            let (text, mut ends) =
+                crate::pipeline::read::joined_cells(&cells[..cells.len().min(header.len())], sep);
             ends.truncate(truncate);
             if let Some(e) = ends.get_mut(bend) {
                 *e = bend_to;

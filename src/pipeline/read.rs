@@ -60,6 +60,23 @@ pub enum Fields {
     Json(Map<String, Value>),
 }
 
+/// Test records: `cells` joined as a CSV batch holds them (with a `,` between fields
+/// when `sep` is 1, as a plain line does; back to back when 0, as csv_core writes them),
+/// and each field's end.
+#[cfg(test)]
+pub(crate) fn joined_cells<S: AsRef<str>>(cells: &[S], sep: usize) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut ends = Vec::new();
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 && sep == 1 {
+            text.push(',');
+        }
+        text.push_str(c.as_ref());
+        ends.push(text.len());
+    }
+    (text, ends)
+}
+
 /// Where field `i` starts when fields end at `ends` and `sep` bytes separate them.
 #[inline]
 pub fn field_start(ends: &[usize], sep: usize, i: usize) -> usize {
