@@ -5,7 +5,9 @@
 
 use argon2::{Algorithm, Argon2, AssociatedData, ParamsBuilder, Version};
 
-use super::util::{ct_eq, params, parse_decimal, push_decimal, split_ascii, truncate};
+use super::util::{
+    canonical_u32, ct_eq, params, parse_decimal, push_decimal, split_ascii, truncate,
+};
 use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
     Scheme,
@@ -214,15 +216,7 @@ pub(super) fn verbatim_hasher(s: &str, ctx: &ParseContext) -> Option<&'static st
     let number = |text: &str, end: u8| -> Option<(u32, usize)> {
         let b = text.as_bytes();
         let len = b.iter().position(|&c| c == end)?;
-        match &b[..len] {
-            [b'1'..=b'9', more @ ..] if more.len() < 10 && more.iter().all(u8::is_ascii_digit) => {
-                let n = b[..len]
-                    .iter()
-                    .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-                Some((u32::try_from(n).ok()?, len + 1))
-            }
-            _ => None,
-        }
+        Some((canonical_u32(&b[..len])?, len + 1))
     };
     let (m, used) = number(rest, b',')?;
     let rest = rest[used..].strip_prefix("t=")?;

@@ -4,7 +4,9 @@
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 
-use super::util::{ct_eq, params, parse_decimal, push_decimal, split_ascii, split_n, truncate};
+use super::util::{
+    canonical_u32, ct_eq, params, parse_decimal, push_decimal, split_ascii, split_n, truncate,
+};
 use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Reason,
     Scheme,
@@ -372,12 +374,8 @@ pub(super) fn is_werkzeug_verbatim(s: &str, ctx: &ParseContext) -> bool {
     let Some([n, r, p]) = split_n(method_args, b':') else {
         return false;
     };
-    let decimal = |d: &str| match d.as_bytes() {
-        [b'1'..=b'9', more @ ..] if more.len() < 19 && more.iter().all(u8::is_ascii_digit) => {
-            Some(d.bytes().fold(0u64, |n, c| n * 10 + u64::from(c - b'0')))
-        }
-        _ => None,
-    };
+    // N above 2^31 is far past any cap: u32 loses nothing a cap would admit.
+    let decimal = |d: &str| canonical_u32(d.as_bytes()).map(u64::from);
     let (Some(n), Some(r), Some(p)) = (decimal(n), decimal(r), decimal(p)) else {
         return false;
     };

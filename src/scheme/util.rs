@@ -45,6 +45,19 @@ pub fn parse_decimal(format: &str, field: &str, s: &str) -> Result<u64, super::H
         })
 }
 
+/// A positive decimal that [`parse_decimal`] accepts as it is (digits, no leading
+/// zero) and that fits `u32`; `None` for anything else, zero included (the
+/// `scheme::verbatim` checks' number rule: their numbers are all at least 1, and what
+/// they refuse, parsing judges).
+pub fn canonical_u32(s: &[u8]) -> Option<u32> {
+    match s {
+        [b'1'..=b'9', more @ ..] if more.len() < 10 && more.iter().all(u8::is_ascii_digit) => {
+            u32::try_from(s.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))).ok()
+        }
+        _ => None,
+    }
+}
+
 /// `s.split(sep)` for an ASCII separator, searching bytes with `memchr`: on the fields
 /// of a hash string this is several times cheaper than `str::split`'s char searcher.
 pub fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
@@ -155,6 +168,29 @@ mod tests {
             assert_eq!(ours, std, "{s:?}");
         }
     }
+    #[test]
+    fn canonical_u32_is_positive_parse_decimal() {
+        for s in [
+            "1",
+            "9",
+            "10",
+            "4294967295",
+            "4294967296",
+            "0",
+            "01",
+            "",
+            "1a",
+            "+1",
+            "99999999999",
+        ] {
+            let parsed = parse_decimal("f", "n", s)
+                .ok()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|&n| n >= 1);
+            assert_eq!(canonical_u32(s.as_bytes()), parsed, "{s:?}");
+        }
+    }
+
     #[test]
     fn split_n_counts_exactly() {
         assert_eq!(split_n::<3>("a$b$c", b'$'), Some(["a", "b", "c"]));

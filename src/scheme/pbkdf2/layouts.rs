@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use super::{Layout, Pbkdf2Value, Prf};
 use crate::encoding::{self, DecodeError};
-use crate::scheme::util::{parse_decimal, push_decimal, split_ascii, truncate};
+use crate::scheme::util::{canonical_u32, parse_decimal, push_decimal, split_ascii, truncate};
 use crate::scheme::{Claim, HashError, Lead, ParseContext, Reason};
 
 static DJANGO_SHA256: TextLayout = TextLayout {
@@ -96,14 +96,11 @@ pub(in crate::scheme) fn is_django_sha256_verbatim(s: &str, ctx: &ParseContext) 
     let ([iter, salt, hash], 3) = split_fields::<3>(rest, b'$') else {
         return false;
     };
-    let iterations = match iter.as_bytes() {
-        [b'1'..=b'9', more @ ..] if more.len() < 10 && more.iter().all(u8::is_ascii_digit) => {
-            iter.bytes().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
-        }
-        _ => return false,
+    let Some(iterations) = canonical_u32(iter.as_bytes()) else {
+        return false;
     };
     // One SHA-256 block of key: the iterations are the whole work.
-    iterations <= u64::from(ctx.caps.pbkdf2_iterations)
+    iterations <= ctx.caps.pbkdf2_iterations
         && !salt.is_empty()
         && salt.bytes().all(|b| b.is_ascii_alphanumeric())
         // 32 bytes: 43 characters and one `=`.
