@@ -250,6 +250,34 @@ pub fn is_canonical_std_nopad_b64(s: &[u8]) -> bool {
     })
 }
 
+/// Whether [`ab64_decode`] would take `s` and [`ab64_encode`] give it back (passlib's
+/// alphabet, no padding, unused bits zero), checked without decoding.
+pub fn is_canonical_ab64(s: &[u8]) -> bool {
+    is_canonical(s, &AB64_REVERSE, |last, unused| {
+        last & ((1 << unused) - 1) == 0
+    })
+}
+
+/// The padded standard base64 of the bytes that canonical ab64 `s` holds (see
+/// [`is_canonical_ab64`]), appended to `out`: the two dialects share bit order and all
+/// but one character, so this is `s` with `.` as `+`, padded, and nothing is decoded.
+pub fn ab64_as_std_into(s: &str, out: &mut String) {
+    debug_assert!(is_canonical_ab64(s.as_bytes()));
+    let mut start = 0;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if c == b'.' {
+            // ASCII on both sides: character boundaries.
+            out.push_str(&s[start..i]);
+            out.push('+');
+            start = i + 1;
+        }
+    }
+    out.push_str(&s[start..]);
+    for _ in 0..(4 - s.len() % 4) % 4 {
+        out.push('=');
+    }
+}
+
 /// Whether [`hash64_decode`] would take `s` (crypt's little-endian hash64: the unused
 /// bits are the high ones of the last character), checked without decoding.
 pub fn is_canonical_hash64(s: &[u8]) -> bool {
@@ -710,6 +738,13 @@ mod tests {
             }
             prop_assert_eq!(is_canonical_bcrypt64(s.as_bytes()), bcrypt64_decode(&s, true).is_ok(), "{}", s);
             prop_assert_eq!(is_canonical_hash64(s.as_bytes()), hash64_decode(&s).is_ok(), "{}", s);
+            prop_assert_eq!(is_canonical_ab64(s.as_bytes()), ab64_decode(&s).is_ok(), "{}", s);
+        }
+        #[test]
+        fn ab64_as_std_is_the_std_encoding(b in proptest::collection::vec(any::<u8>(), 0..60)) {
+            let mut s = String::from("x");
+            ab64_as_std_into(&ab64_encode(&b), &mut s);
+            prop_assert_eq!(s, format!("x{}", std_encode(&b)));
         }
         #[test]
         fn canonical_std_b64_agrees_with_std_decode(
