@@ -1,23 +1,42 @@
 //! `scheme::verbatim`, the migrate hot path, must say what the general path says:
-//! wherever it answers, `parse` (no hint) gives the same identification, a usable hash
-//! whose canonical string and Clerk digest are the input itself, and the same bcrypt
-//! facts; and it must answer for every canonical string of the layouts it covers.
+//! wherever it answers, `parse` (no hint) gives the same identification and candidates,
+//! a usable hash whose canonical string is the input itself, the Clerk digest (or
+//! refusal) that its `ClerkForm` gives, and the same bcrypt facts; and it must answer for
+//! every canonical string of the layouts it covers.
 
 mod common;
 
 use hashport::caps::WorkCaps;
-use hashport::encoding::{bcrypt64_encode, hash64_encode, std_encode, HASH64_ALPHABET};
-use hashport::scheme::{self, ParseContext};
+use hashport::encoding::{
+    ab64_encode, bcrypt64_encode, hash64_encode, std_encode, HASH64_ALPHABET,
+};
+use hashport::scheme::{self, ClerkForm, ParseContext};
 use proptest::prelude::*;
 
-/// The layouts `verbatim` covers, by format id.
-const COVERED: [&str; 6] = [
+/// The layouts `verbatim` covers whose canonical strings Clerk takes as they are, by
+/// format id.
+const COVERED: [&str; 8] = [
     "bcrypt",
     "phpass",
     "django_pbkdf2_sha256",
     "argon2id",
     "argon2i",
     "werkzeug_scrypt",
+    "hex_md5",
+    "hex_sha256",
+];
+
+/// The layouts `verbatim` covers whose canonical strings Clerk takes rewritten, or not
+/// at all: every canonical string of these is taken.
+const COVERED_OTHERWISE: [&str; 8] = [
+    "passlib_pbkdf2_sha256",
+    "hex_sha1",
+    "hex_sha512",
+    "ldap_sha1",
+    "ldap_salted_md5",
+    "ldap_salted_sha1",
+    "ldap_salted_sha256",
+    "ldap_salted_sha512",
 ];
 
 fn agrees(s: &str, ctx: &ParseContext) -> Result<(), String> {
@@ -26,23 +45,30 @@ fn agrees(s: &str, ctx: &ParseContext) -> Result<(), String> {
     match (fast, slow) {
         (Some(v), Ok(p)) => {
             let id = &p.identification;
-            let clerk = p.hash.clerk().map_err(|e| format!("{s}: clerk(): {e:?}"))?;
+            let clerk = match (v.clerk, p.hash.clerk()) {
+                (ClerkForm::Stored(hasher), Ok(c)) => {
+                    c.password_hasher == hasher && c.password_digest == s
+                }
+                (ClerkForm::Rewritten { hasher, rewrite }, Ok(c)) => {
+                    c.password_hasher == hasher && c.password_digest == rewrite(s)
+                }
+                (ClerkForm::Refused(why), Err(e)) => e.message == why,
+                (_, c) => return Err(format!("{s}: verbatim says {v:?}, clerk() says {c:?}")),
+            };
             let got = (
                 id.format,
                 id.confidence,
-                id.candidates.is_empty(),
+                id.candidates.as_slice(),
                 p.hash.usable(),
-                clerk.password_hasher,
-                clerk.password_digest == s,
+                clerk,
                 p.hash.canonical() == s,
                 p.hash.bcrypt(),
             );
             let want = (
                 v.format,
                 v.confidence,
+                v.candidates,
                 true,
-                true,
-                v.clerk_hasher,
                 true,
                 true,
                 v.bcrypt,
@@ -55,10 +81,11 @@ fn agrees(s: &str, ctx: &ParseContext) -> Result<(), String> {
         }
         (Some(v), Err(e)) => Err(format!("{s}: verbatim says {v:?}, parse refuses: {e}")),
         (None, Ok(p))
-            if COVERED.contains(&p.identification.format)
-                && p.hash.clerk().is_ok_and(|c| c.password_digest == s)
-                && p.hash.canonical() == s
-                && !odd_salt(s) =>
+            if p.hash.canonical() == s
+                && !odd_salt(s)
+                && (COVERED.contains(&p.identification.format)
+                    && p.hash.clerk().is_ok_and(|c| c.password_digest == s)
+                    || COVERED_OTHERWISE.contains(&p.identification.format)) =>
         {
             Err(format!(
                 "{s}: canonical {} not taken verbatim",
@@ -330,6 +357,124 @@ proptest! {
             if flaw == 0 {
                 let v = scheme::verbatim(&s, &ctx);
                 prop_assert_eq!(v.is_some(), scheme::parse(&s, None, &ctx).is_ok(), "{}", s);
+            }
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn bare_hex_agrees(
+        len in prop::sample::select(vec![32usize, 40, 64, 128, 31, 33, 39, 41, 56, 63, 96, 127, 129]),
+        hex in "[0-9a-f]{129}",
+        flaw in 0usize..5,
+        at in any::<prop::sample::Index>(),
+        odd in "[A-FG-Zg-z:$ .\u{e9}]",
+    ) {
+        // A lower-case digest of some length, or one with a flaw (or nothing, for flaw 0).
+        let mut s = hex[..len].to_string();
+        let i = at.index(len);
+        match flaw {
+            1 => s = s.to_uppercase(),
+            2 => s.replace_range(i..=i, &s[i..=i].to_uppercase()),
+            3 => s.replace_range(i..=i, &odd),
+            4 => s.insert_str(i, &odd),
+            _ => {}
+        }
+        for ctx in contexts() {
+            if flaw == 0 {
+                // All digits is still lower case.
+                let canonical = [32, 40, 64, 128].contains(&len);
+                prop_assert_eq!(scheme::verbatim(&s, &ctx).is_some(), canonical, "{}", s);
+            }
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+
+    #[test]
+    fn passlib_pbkdf2_sha256_agrees(
+        rounds in 1u32..200_000,
+        salt in prop::collection::vec(any::<u8>(), 0..=24),
+        key in prop::collection::vec(any::<u8>(), 31..=33),
+        flaw in 0usize..16,
+    ) {
+        // A canonical string (given a 32-byte key), or one with one thing wrong.
+        let mut prefix = "$pbkdf2-sha256$".to_string();
+        let (mut r, mut salt_s, mut key_s) = (rounds.to_string(), ab64_encode(&salt), ab64_encode(&key));
+        let mut extra = String::new();
+        match flaw {
+            1 => r = format!("0{r}"),
+            2 => r = "0".into(),
+            3 => r = format!("i={r},l=32"),
+            4 => key_s = key_s.replace('.', "+"),
+            5 => key_s.push('='),
+            6 => { key_s.pop(); key_s.push('B'); }
+            7 => salt_s = std_encode(&salt),
+            8 => salt_s.clear(),
+            9 => extra = "$x".into(),
+            10 => prefix = "$pbkdf2-sha512$".into(),
+            11 => prefix = "$pbkdf2$".into(),
+            12 => r = "4294967296".into(),
+            13 => { salt_s.push('$'); }
+            14 => salt_s = salt_s.replace('/', "."),
+            15 => key_s = key_s.to_uppercase(),
+            _ => {}
+        }
+        let s = format!("{prefix}{r}${salt_s}${key_s}{extra}");
+        for ctx in contexts() {
+            if flaw == 0 && key.len() == 32 {
+                let taken = !salt.is_empty() && rounds <= ctx.caps.pbkdf2_iterations;
+                prop_assert_eq!(scheme::verbatim(&s, &ctx).is_some(), taken, "{}", s);
+            }
+            agrees(&s, &ctx).map_err(TestCaseError::fail)?;
+        }
+    }
+
+    #[test]
+    fn ldap_digests_agree(
+        (name, n) in prop::sample::select(vec![
+            ("SSHA", 20usize), ("SMD5", 16), ("SSHA256", 32), ("SSHA512", 64), ("SHA", 20), ("MD5", 16),
+        ]),
+        salt in prop::collection::vec(any::<u8>(), 0..=8),
+        extra in -1isize..=1,
+        flaw in 0usize..9,
+        at in any::<prop::sample::Index>(),
+    ) {
+        // A digest and a salt (or a byte too many or too few), base64 behind the scheme
+        // name, or with one thing wrong.
+        let mut raw: Vec<u8> = (0..n as u8).collect();
+        raw.extend_from_slice(&salt);
+        match extra {
+            -1 => { raw.pop(); }
+            1 => raw.push(7),
+            _ => {}
+        }
+        let (mut name, mut body) = (name.to_string(), std_encode(&raw));
+        match flaw {
+            1 => name = name.to_lowercase(),
+            2 => body = body.trim_end_matches('=').to_string(),
+            3 => body.push('='),
+            4 if !body.is_empty() => { let i = at.index(body.len()); body.replace_range(i..=i, "-"); }
+            5 => body.push_str("AAAA"),
+            6 => name.push(' '),
+            7 => body.insert(0, '}'),
+            8 => body = body.replace('=', "") + "A=",
+            _ => {}
+        }
+        let s = format!("{{{name}}}{body}");
+        // What parse takes: the digest, and a salt of at least 4 bytes (SSHA, SMD5), 1
+        // (SSHA256, SSHA512) or none (SHA, MD5); Clerk's `md5` needs {MD5} rewritten.
+        let min_salt = match name.as_str() { "SSHA" | "SMD5" => 4, "SSHA256" | "SSHA512" => 1, _ => 0 };
+        let salt_len = raw.len() as isize - n as isize;
+        let taken = flaw == 0
+            && name != "MD5"
+            && if min_salt == 0 { salt_len == 0 } else { salt_len >= min_salt };
+        for ctx in contexts() {
+            if flaw == 0 {
+                prop_assert_eq!(scheme::verbatim(&s, &ctx).is_some(), taken, "{}", s);
             }
             agrees(&s, &ctx).map_err(TestCaseError::fail)?;
         }

@@ -10,7 +10,7 @@ use smallvec::SmallVec;
 use super::columns::{ColumnMap, Field};
 use super::read::{FieldsRef, RowError};
 use crate::policy::{Policy, UpgradeReason};
-use crate::scheme::{self, Confidence, ParseContext};
+use crate::scheme::{self, ClerkForm, Confidence, ParseContext};
 
 /// Where the bundle is going.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -137,6 +137,18 @@ fn emails(cell: Option<Cow<'_, str>>) -> Emails<'_> {
             .collect(),
         Some(Cow::Owned(c)) => split(&c).into_iter().map(Cow::Owned).collect(),
     }
+}
+
+/// The reject message for a hash Clerk cannot take, joined by hand: one row in several
+/// of some exports (`{SSHA}`), and `format!` costs more than the rest of the reject.
+fn not_expressible(format: &str, why: &str) -> String {
+    const ADVICE: &str = " (use --target native to keep it in hashport's own layout)";
+    let mut m = String::with_capacity(format.len() + 2 + why.len() + ADVICE.len());
+    m.push_str(format);
+    m.push_str(": ");
+    m.push_str(why);
+    m.push_str(ADVICE);
+    m
 }
 
 /// Standard base64 with padding, as Firebase exports salts and hashes.
@@ -278,16 +290,31 @@ fn classify_values<'a>(
         }
     }
 
-    // Most of an export is canonical bcrypt or phpass: its verdict without parsing.
+    // Most of an export is in a common layout, canonical: its verdict without parsing.
     if hint.is_none() {
         if let Some(v) = scheme::verbatim(&stored, &cfg.ctx) {
+            // The stored string is canonical(): the native digest, and Clerk's unless
+            // Clerk's layout differs or Clerk has none.
+            let (hasher, digest) = match v.clerk {
+                _ if cfg.target == Target::Native => (v.format, stored),
+                ClerkForm::Stored(hasher) => (hasher, stored),
+                ClerkForm::Rewritten { hasher, rewrite } => (hasher, Cow::Owned(rewrite(&stored))),
+                ClerkForm::Refused(why) => {
+                    return reject(
+                        line,
+                        user.external_id,
+                        "not_expressible_for_target",
+                        not_expressible(v.format, why),
+                    )
+                }
+            };
             user.format = Some(v.format);
             user.format_confidence = Some(v.confidence);
-            user.password_hasher = Some(match cfg.target {
-                Target::Clerk => v.clerk_hasher,
-                Target::Native => v.format,
-            });
-            user.password_digest = Some(stored);
+            if !v.candidates.is_empty() {
+                user.candidates = v.candidates.to_vec();
+            }
+            user.password_hasher = Some(hasher);
+            user.password_digest = Some(digest);
             user.upgrade_reason = cfg.policy.upgrade_reason_of(true, v.bcrypt, None);
             user.upgrade_on_sign_in = user.upgrade_reason.is_some();
             return Classified::Accepted(user);
@@ -328,10 +355,7 @@ fn classify_values<'a>(
                         line,
                         user.external_id,
                         "not_expressible_for_target",
-                        format!(
-                            "{}: {} (use --target native to keep it in hashport's own layout)",
-                            parsed.identification.format, e.message
-                        ),
+                        not_expressible(parsed.identification.format, &e.message),
                     )
                 }
             },

@@ -106,19 +106,53 @@ fn md5_hex(data: &[u8]) -> String {
 /// Clerk's unsalted hashers (`md5`, `sha256`: lower-case hex of the digest of the
 /// password). Any format computing exactly H(password) renders losslessly to them.
 pub(crate) fn clerk_unsalted(alg: Alg, digest: &[u8]) -> Result<ClerkDigest, NotExpressible> {
-    let password_hasher = match alg {
-        Alg::Md5 => "md5",
-        Alg::Sha256 => "sha256",
-        other => {
-            return Err(NotExpressible::new(format!(
-                "Clerk has no unsalted {} hasher (only md5 and sha256)",
-                other.name()
-            )))
-        }
+    match unsalted_hasher(alg) {
+        Ok(password_hasher) => Ok(ClerkDigest {
+            password_hasher,
+            password_digest: hex_encode(digest),
+        }),
+        Err(why) => Err(NotExpressible::new(why)),
+    }
+}
+
+/// Clerk's unsalted hasher for `alg`, or why there is none (a constant: `scheme::verbatim`
+/// refuses a bare digest without building it).
+fn unsalted_hasher(alg: Alg) -> Result<&'static str, &'static str> {
+    match alg {
+        Alg::Md5 => Ok("md5"),
+        Alg::Sha256 => Ok("sha256"),
+        Alg::Sha1 => Err("Clerk has no unsalted sha1 hasher (only md5 and sha256)"),
+        Alg::Sha224 => Err("Clerk has no unsalted sha224 hasher (only md5 and sha256)"),
+        Alg::Sha384 => Err("Clerk has no unsalted sha384 hasher (only md5 and sha256)"),
+        Alg::Sha512 => Err("Clerk has no unsalted sha512 hasher (only md5 and sha256)"),
+    }
+}
+
+/// [`scheme::verbatim`](super::verbatim) of a bare lower-case hex digest (`hex_md5` ..
+/// `hex_sha512`), decided from its length and alphabet: no prefix names it, so parse
+/// identifies it by shape, with Django's unsalted MD5 as the other reading of 32
+/// lower-case characters ([`DjangoUnsalted::claim`]). Lower case only: canonical() writes
+/// it, and upper case is not Django's. `None` says nothing about `s`.
+pub(super) fn hex_verbatim(s: &str) -> Option<super::Verbatim> {
+    let (scheme, candidates): (&HexDigest, &'static [&'static str]) = match s.len() {
+        32 => (&HEX_MD5, &[DJANGO_UNSALTED_MD5_ID]),
+        40 => (&HEX_SHA1, &[]),
+        64 => (&HEX_SHA256, &[]),
+        128 => (&HEX_SHA512, &[]),
+        _ => return None,
     };
-    Ok(ClerkDigest {
-        password_hasher,
-        password_digest: hex_encode(digest),
+    if !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    Some(super::Verbatim {
+        format: scheme.id,
+        confidence: super::Confidence::Shape,
+        candidates,
+        clerk: match unsalted_hasher(scheme.alg) {
+            Ok(hasher) => super::ClerkForm::Stored(hasher),
+            Err(why) => super::ClerkForm::Refused(why),
+        },
+        bcrypt: None,
     })
 }
 
@@ -959,8 +993,9 @@ static HEX_SHA512: HexDigest = HexDigest {
     clerk: None,
     example: "b109f3bbbc244eb82441917ed06d618b9008dd09b3befd1b5e07394c706a8bb980b1d7785e5976ec049b46df5f1326af5a2ea6d103fd07c95385ffab0cacbc86",
 };
+const DJANGO_UNSALTED_MD5_ID: &str = "django_unsalted_md5";
 static DJANGO_UNSALTED_MD5: DjangoUnsalted = DjangoUnsalted {
-    id: "django_unsalted_md5",
+    id: DJANGO_UNSALTED_MD5_ID,
     alg: Alg::Md5,
     prefix: "md5$$",
     bare: true,

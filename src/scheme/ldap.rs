@@ -20,6 +20,8 @@ pub struct LdapDigest {
     alg: Alg,
     /// Smallest salt accepted, in bytes; 0 for the unsalted schemes.
     min_salt: usize,
+    /// Why Clerk cannot take it; `None` for `{MD5}`, which is Clerk's `md5` in hex.
+    refusal: Option<&'static str>,
     example: &'static str,
 }
 
@@ -46,6 +48,7 @@ struct LdapHash {
     digest: Vec<u8>,
     /// Empty for the unsalted schemes.
     salt: Vec<u8>,
+    refusal: Option<&'static str>,
 }
 
 impl ParsedHash for LdapHash {
@@ -68,21 +71,10 @@ impl ParsedHash for LdapHash {
         format!("{{{}}}{}", self.name, std_encode(&raw))
     }
     fn clerk(&self) -> Result<ClerkDigest, NotExpressible> {
-        match self.format {
+        match self.refusal {
+            Some(why) => Err(NotExpressible::new(why)),
             // {MD5} is md5(password): Clerk's `md5` is the same digest in hex.
-            "ldap_md5" => clerk_unsalted(self.alg, &self.digest),
-            "ldap_salted_sha1" => Err(NotExpressible::new(
-                "Clerk lists an ldap_ssha hasher but publishes no digest layout for it; \
-                 confirm with Clerk which form it accepts before importing {SSHA} hashes",
-            )),
-            "ldap_sha1" => Err(NotExpressible::new(
-                "Clerk has no unsalted sha1 hasher (only md5 and sha256)",
-            )),
-            _ => Err(NotExpressible::new(format!(
-                "Clerk has no hasher for {{{}}} ({}(password || salt) with the salt appended)",
-                self.name,
-                self.alg.name()
-            ))),
+            None => clerk_unsalted(self.alg, &self.digest),
         }
     }
 }
@@ -149,12 +141,44 @@ impl Scheme for LdapDigest {
             alg: self.alg,
             digest: digest.to_vec(),
             salt: salt.to_vec(),
+            refusal: self.refusal,
         }))
     }
     fn example(&self) -> &'static str {
         self.example
     }
 }
+
+/// [`scheme::verbatim`](super::verbatim) of an LDAP digest that Clerk refuses (all but
+/// `{MD5}`) written as parse reads it and canonical() writes it: the scheme name in upper
+/// case, then canonical padded base64 of a digest and a salt of the lengths parse takes,
+/// judged from the base64 length. The format and why Clerk refuses it, or `None`, which
+/// says nothing about `s`.
+pub(super) fn verbatim(s: &str) -> Option<(&'static str, &'static str)> {
+    let rest = s.strip_prefix('{')?;
+    let close = memchr::memchr(b'}', rest.as_bytes())?;
+    let (name, body) = (&rest[..close], &rest.as_bytes()[close + 1..]);
+    let scheme = SCHEMES_BY_NAME.iter().find(|d| d.name == name)?;
+    // Bytes decoded, if `body` is canonical (checked last, as the costliest).
+    let padding = body.iter().rev().take(2).filter(|&&c| c == b'=').count();
+    let len = (body.len() / 4 * 3).checked_sub(padding)?;
+    let n = scheme.alg.output_len();
+    let lengths = if scheme.min_salt == 0 {
+        len == n
+    } else {
+        len >= n + scheme.min_salt
+    };
+    (lengths && crate::encoding::is_canonical_std_b64(body)).then_some((scheme.id, scheme.refusal?))
+}
+
+/// The digests [`verbatim`] answers for: those with a Clerk refusal.
+static SCHEMES_BY_NAME: [&LdapDigest; 5] = [
+    &LDAP_SALTED_SHA1,
+    &LDAP_SHA1,
+    &LDAP_SALTED_MD5,
+    &LDAP_SALTED_SHA256,
+    &LDAP_SALTED_SHA512,
+];
 
 const CRYPT_ID: &str = "ldap_crypt";
 
@@ -236,6 +260,7 @@ static LDAP_MD5: LdapDigest = LdapDigest {
     name: "MD5",
     alg: Alg::Md5,
     min_salt: 0,
+    refusal: None,
     example: "{MD5}/F4DjTilcDIIVEHn/nAQsA==",
 };
 static LDAP_SHA1: LdapDigest = LdapDigest {
@@ -243,6 +268,7 @@ static LDAP_SHA1: LdapDigest = LdapDigest {
     name: "SHA",
     alg: Alg::Sha1,
     min_salt: 0,
+    refusal: Some("Clerk has no unsalted sha1 hasher (only md5 and sha256)"),
     example: "{SHA}at+xg6SiyUovktq1redipHiJpaE=",
 };
 static LDAP_SALTED_MD5: LdapDigest = LdapDigest {
@@ -250,6 +276,7 @@ static LDAP_SALTED_MD5: LdapDigest = LdapDigest {
     name: "SMD5",
     alg: Alg::Md5,
     min_salt: PASSLIB_MIN_SALT,
+    refusal: Some("Clerk has no hasher for {SMD5} (md5(password || salt) with the salt appended)"),
     example: "{SMD5}LnuZPJhiaY95/4lmVFpg548xBsD4P4cw",
 };
 static LDAP_SALTED_SHA1: LdapDigest = LdapDigest {
@@ -257,6 +284,10 @@ static LDAP_SALTED_SHA1: LdapDigest = LdapDigest {
     name: "SSHA",
     alg: Alg::Sha1,
     min_salt: PASSLIB_MIN_SALT,
+    refusal: Some(
+        "Clerk lists an ldap_ssha hasher but publishes no digest layout for it; \
+         confirm with Clerk which form it accepts before importing {SSHA} hashes",
+    ),
     example: "{SSHA}FLzWcQqyle6Mo7NvrwXCMAmRzXQxNjYxMTYzNw==",
 };
 static LDAP_SALTED_SHA256: LdapDigest = LdapDigest {
@@ -264,6 +295,9 @@ static LDAP_SALTED_SHA256: LdapDigest = LdapDigest {
     name: "SSHA256",
     alg: Alg::Sha256,
     min_salt: 1,
+    refusal: Some(
+        "Clerk has no hasher for {SSHA256} (sha256(password || salt) with the salt appended)",
+    ),
     example: "{SSHA256}x1tymSTVjozxQ2PtT46ysrzhZxbcskK0o2f8hEFx7fAQQmhtDSEkJA==",
 };
 static LDAP_SALTED_SHA512: LdapDigest = LdapDigest {
@@ -271,6 +305,9 @@ static LDAP_SALTED_SHA512: LdapDigest = LdapDigest {
     name: "SSHA512",
     alg: Alg::Sha512,
     min_salt: 1,
+    refusal: Some(
+        "Clerk has no hasher for {SSHA512} (sha512(password || salt) with the salt appended)",
+    ),
     example: "{SSHA512}f/lFQskkl7PdMsTGJxHZq8LDt/l+UqRMm6/pj4pV7/xZkcOaKCgvQqp+KCeXc/Vd4RY6vEHWn4y0DnFcQ6wgyv9fyxk=",
 };
 

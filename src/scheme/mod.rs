@@ -496,56 +496,84 @@ impl StoredHash {
 }
 
 /// What [`parse`] (without a hint) says of a stored string that can be taken as it is:
-/// already its own canonical string and its own Clerk digest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// already its own canonical string, and what Clerk takes for it known without parsing.
+#[derive(Debug, Clone, Copy)]
 pub struct Verbatim {
     pub format: &'static str,
     pub confidence: Confidence,
-    pub clerk_hasher: &'static str,
+    /// [`Identification::candidates`]: empty but for a shape-identified hex digest.
+    pub candidates: &'static [&'static str],
+    /// What [`ParsedHash::clerk`] gives.
+    pub clerk: ClerkForm,
     /// [`ParsedHash::bcrypt`] of the parsed hash.
     pub bcrypt: Option<BcryptFacts>,
 }
 
+/// [`ParsedHash::clerk`] of a [`Verbatim`] string.
+#[derive(Debug, Clone, Copy)]
+pub enum ClerkForm {
+    /// This hasher, and the stored string is the digest (`clerk_verbatim`).
+    Stored(&'static str),
+    /// This hasher, and the digest `rewrite` writes from the stored string's characters
+    /// (a passlib PBKDF2 in Clerk's `pbkdf2_sha256`): only when the target is Clerk, and
+    /// only of the string `verbatim` answered for.
+    Rewritten {
+        hasher: &'static str,
+        rewrite: fn(&str) -> String,
+    },
+    /// Not expressible, with this [`NotExpressible::message`].
+    Refused(&'static str),
+}
+
 /// The migrate hot path: for the commonest layouts already in canonical form (bcrypt
 /// `$2a$`/`$2b$`/`$2y$`, phpass `$P$`, Django PBKDF2-SHA256, argon2id/argon2i v19, Werkzeug
-/// scrypt), the verdict of [`parse`] + `clerk_verbatim` in
-/// one pass over the characters, with nothing decoded or allocated. `Some` only when
-/// `parse(s, None, ctx)` succeeds with that identification (no other candidates), the
-/// hash is usable, and `canonical()` and `clerk()`'s digest are `s` itself (the vector
-/// and property tests hold it to that); `None` says nothing: call [`parse`].
+/// scrypt, lower-case bare hex digests, passlib PBKDF2-SHA256, LDAP `{SSHA}` and kin but
+/// `{MD5}`), the verdict of [`parse`] + `clerk()` in one pass over the characters, with
+/// nothing decoded or allocated. `Some` only when `parse(s, None, ctx)` succeeds with
+/// that identification and candidates, the hash is usable, `canonical()` is `s` itself
+/// and `clerk()` gives what [`ClerkForm`] says (the vector and property tests hold it to
+/// that); `None` says nothing: call [`parse`].
 pub fn verbatim(s: &str, ctx: &ParseContext) -> Option<Verbatim> {
+    let certain = |format, clerk| Verbatim {
+        format,
+        confidence: Confidence::Certain,
+        candidates: &[],
+        clerk,
+        bcrypt: None,
+    };
     match s.as_bytes().get(..3)? {
         b"$2a" | b"$2b" | b"$2y" => bcrypt::verbatim_facts(s, ctx).map(|facts| Verbatim {
-            format: "bcrypt",
-            confidence: Confidence::Certain,
-            clerk_hasher: "bcrypt",
             bcrypt: Some(facts),
+            ..certain("bcrypt", ClerkForm::Stored("bcrypt"))
         }),
-        b"$P$" => phpass::is_verbatim(s, ctx).then_some(Verbatim {
-            format: "phpass",
-            confidence: Confidence::Certain,
-            clerk_hasher: "phpass",
-            bcrypt: None,
-        }),
-        b"$ar" => argon2::verbatim_hasher(s, ctx).map(|hasher| Verbatim {
-            format: hasher,
-            confidence: Confidence::Certain,
-            clerk_hasher: hasher,
-            bcrypt: None,
-        }),
-        b"scr" => scrypt::is_werkzeug_verbatim(s, ctx).then_some(Verbatim {
-            format: "werkzeug_scrypt",
-            confidence: Confidence::Certain,
-            clerk_hasher: "scrypt_werkzeug",
-            bcrypt: None,
-        }),
-        b"pbk" => pbkdf2::is_django_sha256_verbatim(s, ctx).then_some(Verbatim {
-            format: "django_pbkdf2_sha256",
+        b"$P$" => {
+            phpass::is_verbatim(s, ctx).then(|| certain("phpass", ClerkForm::Stored("phpass")))
+        }
+        b"$ar" => {
+            argon2::verbatim_hasher(s, ctx).map(|hasher| certain(hasher, ClerkForm::Stored(hasher)))
+        }
+        b"scr" => scrypt::is_werkzeug_verbatim(s, ctx)
+            .then(|| certain("werkzeug_scrypt", ClerkForm::Stored("scrypt_werkzeug"))),
+        b"pbk" => pbkdf2::is_django_sha256_verbatim(s, ctx).then(|| Verbatim {
             confidence: Confidence::Default,
-            clerk_hasher: "pbkdf2_sha256_django",
-            bcrypt: None,
+            ..certain(
+                "django_pbkdf2_sha256",
+                ClerkForm::Stored("pbkdf2_sha256_django"),
+            )
         }),
-        _ => None,
+        b"$pb" => pbkdf2::is_passlib_sha256_verbatim(s, ctx).then(|| {
+            certain(
+                "passlib_pbkdf2_sha256",
+                ClerkForm::Rewritten {
+                    hasher: "pbkdf2_sha256",
+                    rewrite: pbkdf2::passlib_sha256_as_clerk,
+                },
+            )
+        }),
+        [b'{', ..] => {
+            ldap::verbatim(s).map(|(format, why)| certain(format, ClerkForm::Refused(why)))
+        }
+        _ => digest::hex_verbatim(s),
     }
 }
 

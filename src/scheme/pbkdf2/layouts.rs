@@ -109,6 +109,50 @@ pub(in crate::scheme) fn is_django_sha256_verbatim(s: &str, ctx: &ParseContext) 
         && encoding::is_canonical_std_b64(hash.as_bytes())
 }
 
+/// Whether `s` is a passlib `$pbkdf2-sha256$` string that parses within the caps and is
+/// its own canonical string: rounds without leading zeros, canonical ab64 of a non-empty
+/// salt and of one SHA-256 block. Checked without decoding, for `scheme::verbatim`;
+/// `false` says nothing about `s`.
+pub(in crate::scheme) fn is_passlib_sha256_verbatim(s: &str, ctx: &ParseContext) -> bool {
+    let Some([rounds, salt, hash]) = passlib_sha256_fields(s) else {
+        return false;
+    };
+    // One block of key, so the rounds are the whole work; a salt byte takes 2 characters.
+    canonical_u32(rounds.as_bytes()).is_some_and(|n| n <= ctx.caps.pbkdf2_iterations)
+        && salt.len() >= 2
+        && encoding::is_canonical_ab64(salt.as_bytes())
+        && encoding::is_canonical_ab64(hash.as_bytes())
+}
+
+/// The Clerk `pbkdf2_sha256` digest of a string [`is_passlib_sha256_verbatim`] took:
+/// the same rounds, and salt and key in padded standard base64, which for canonical ab64
+/// are the same characters with `.` as `+` ([`encoding::ab64_as_std_into`]), so nothing
+/// is decoded.
+pub(in crate::scheme) fn passlib_sha256_as_clerk(s: &str) -> String {
+    let [rounds, salt, hash] = passlib_sha256_fields(s).expect("a verbatim passlib string");
+    let prefix = CLERK_SHA256.prefix;
+    // Each base64 field gains at most two `=`.
+    let mut out = String::with_capacity(s.len() + prefix.len() + 4);
+    out.push_str(prefix);
+    out.push_str(rounds);
+    out.push('$');
+    encoding::ab64_as_std_into(salt, &mut out);
+    out.push('$');
+    encoding::ab64_as_std_into(hash, &mut out);
+    out
+}
+
+/// Rounds, salt and key of a would-be verbatim passlib string: the key is the last 43
+/// characters (one SHA-256 block) and the rounds end at the first `$` (a `$` elsewhere
+/// fails the ab64 checks), so one byte search splits it.
+fn passlib_sha256_fields(s: &str) -> Option<[&str; 3]> {
+    let rest = s.strip_prefix(PASSLIB_SHA256.prefix)?;
+    let (head, hash) = rest.split_at_checked(rest.len().checked_sub(43)?)?;
+    let head = head.strip_suffix('$')?;
+    let dollar = memchr::memchr(b'$', head.as_bytes())?;
+    Some([&head[..dollar], &head[dollar + 1..], hash])
+}
+
 /// Atlassian `{PKCS5S2}`: fixed, not stored (passlib `atlassian_pbkdf2_sha1`).
 static ATLASSIAN: BlobLayout = BlobLayout {
     prefix: "{PKCS5S2}",

@@ -9,7 +9,9 @@
 //! The KDF itself is RustCrypto's `pbkdf2_hmac`; only the string layouts are ours.
 
 mod layouts;
-pub(super) use layouts::is_django_sha256_verbatim;
+pub(super) use layouts::{
+    is_django_sha256_verbatim, is_passlib_sha256_verbatim, passlib_sha256_as_clerk,
+};
 #[cfg(test)]
 mod tests;
 
