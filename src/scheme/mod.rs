@@ -92,7 +92,12 @@ impl HashError {
     }
     /// A malformed field: `malformed(format, "salt", "must be 22 bcrypt64 characters")`.
     pub fn malformed(format: &str, field: &str, why: impl fmt::Display) -> Self {
-        Self::new(Reason::Malformed, format!("{format}: {field} {why}"))
+        use fmt::Write;
+        // Sized up front: `format!` sizes from its literal pieces only, and growing the
+        // String three or four times cost more than writing it (a broken row's message).
+        let mut message = String::with_capacity(format.len() + field.len() + 80);
+        let _ = write!(message, "{format}: {field} {why}");
+        Self::new(Reason::Malformed, message)
     }
     pub fn work_cap(format: &str, param: &str, value: u64, cap: u64) -> Self {
         Self::new(
