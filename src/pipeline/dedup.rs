@@ -451,11 +451,13 @@ impl Partition {
             // Full, or not allocated yet.
             self.make_room(keys)?;
         }
-        let mut rec = [0u8; MAX_KEY_REC];
-        rec[..FP_BYTES].copy_from_slice(&fp.to_le_bytes()[..FP_BYTES]);
+        // Written in place with fixed-size stores (no `memcpy` call): all 16 bytes of
+        // the fingerprint, then the varint over the 4 that do not count.
+        let rec: &mut [u8; MAX_KEY_REC] = (&mut self.buf[self.len..self.len + MAX_KEY_REC])
+            .try_into()
+            .expect("room for a record");
+        rec[..16].copy_from_slice(&fp.to_le_bytes());
         let n = FP_BYTES + put_varint(&mut rec[FP_BYTES..], v);
-        // The whole array, a fixed-size copy (no `memcpy` call); only `n` bytes count.
-        self.buf[self.len..self.len + MAX_KEY_REC].copy_from_slice(&rec);
         self.len += n;
         self.records += 1;
         Ok(())
@@ -534,6 +536,46 @@ impl Spill {
         };
         p.last = line;
         p.push(&mut self.keys, fp, delta << 1 | u64::from(kind))
+    }
+
+    /// A provisional user's record (see [`put_meta_head`]), in input order.
+    #[inline]
+    fn provisional(&mut self, line: u64, meta: &MetaRef<'_>) -> io::Result<()> {
+        let id = meta.external_id.unwrap_or("").as_bytes();
+        let at = self.meta_len;
+        if at + MAX_META_HEAD + id.len() > self.meta_buf.len() || line < self.meta_last {
+            return self.provisional_slow(line, meta);
+        }
+        let n = put_meta_head(&mut self.meta_buf[at..], line - self.meta_last, meta);
+        self.meta_buf[at + n..at + n + id.len()].copy_from_slice(id);
+        self.meta_len = at + n + id.len();
+        self.meta_last = line;
+        Ok(())
+    }
+
+    /// [`Spill::provisional`] when the buffer is full, the id longer than it, or the
+    /// line out of order.
+    #[cold]
+    #[inline(never)]
+    fn provisional_slow(&mut self, line: u64, meta: &MetaRef<'_>) -> io::Result<()> {
+        if line < self.meta_last {
+            return Err(io::Error::other(format!(
+                "duplicate detection: line {line} out of order"
+            )));
+        }
+        self.meta.write_all(&self.meta_buf[..self.meta_len])?;
+        self.meta_len = 0;
+        let id = meta.external_id.unwrap_or("").as_bytes();
+        if MAX_META_HEAD + id.len() > self.meta_buf.len() {
+            // An id longer than the buffer goes straight to the file.
+            let mut head = [0u8; MAX_META_HEAD];
+            let n = put_meta_head(&mut head, line - self.meta_last, meta);
+            self.meta.write_all(&head[..n])?;
+            self.meta.write_all(id)?;
+            self.meta_last = line;
+            return Ok(());
+        }
+        self.provisional(line, meta)
     }
 }
 
@@ -720,33 +762,10 @@ impl Dedup {
     }
 
     /// Remember what a provisional user counted as.
+    #[inline]
     pub fn provisional(&mut self, line: u64, meta: &MetaRef<'_>) -> io::Result<()> {
         match &mut self.spill {
-            Some(s) => {
-                let Some(delta) = line.checked_sub(s.meta_last) else {
-                    return Err(io::Error::other(format!(
-                        "duplicate detection: line {line} out of order"
-                    )));
-                };
-                s.meta_last = line;
-                let id = meta.external_id.unwrap_or("").as_bytes();
-                if s.meta_len + MAX_META_HEAD + id.len() > s.meta_buf.len() {
-                    s.meta.write_all(&s.meta_buf[..s.meta_len])?;
-                    s.meta_len = 0;
-                    if MAX_META_HEAD + id.len() > s.meta_buf.len() {
-                        // An id longer than the buffer goes straight to the file.
-                        let mut head = [0u8; MAX_META_HEAD];
-                        let n = put_meta_head(&mut head, delta, meta);
-                        s.meta.write_all(&head[..n])?;
-                        return s.meta.write_all(id);
-                    }
-                }
-                let at = s.meta_len;
-                let n = put_meta_head(&mut s.meta_buf[at..], delta, meta);
-                s.meta_buf[at + n..at + n + id.len()].copy_from_slice(id);
-                s.meta_len = at + n + id.len();
-                Ok(())
-            }
+            Some(s) => s.provisional(line, meta),
             None => Ok(()),
         }
     }
@@ -896,11 +915,7 @@ fn resolve_partition(
         let data = keys.read_into(block, data)?;
         let mut pos = 0;
         while pos < data.len() {
-            let rec = data.get(pos..pos + FP_BYTES).ok_or_else(bad_record)?;
-            let lo = u64::from_le_bytes(rec[..8].try_into().expect("8 bytes"));
-            let hi = u32::from_le_bytes(rec[8..].try_into().expect("4 bytes"));
-            pos += FP_BYTES;
-            let v = get_varint(data, &mut pos).ok_or_else(bad_record)?;
+            let (lo, hi, v) = get_key_rec(data, &mut pos).ok_or_else(bad_record)?;
             let kind = (v & 1) as u8;
             let line = if n < part.window {
                 v >> 1
@@ -918,6 +933,34 @@ fn resolve_partition(
     // In line order already, but two keys of one line may come in either order.
     run.sort_unstable();
     Ok(())
+}
+
+/// The key record at `data[*pos..]`, moving `pos` past it: the fingerprint's low 64
+/// bits, its next 32, and the varint.
+#[inline]
+fn get_key_rec(data: &[u8], pos: &mut usize) -> Option<(u64, u32, u64)> {
+    let fp = |rec: &[u8]| {
+        (
+            u64::from_le_bytes(rec[..8].try_into().expect("8 bytes")),
+            u32::from_le_bytes(rec[8..FP_BYTES].try_into().expect("4 bytes")),
+        )
+    };
+    // Most records end in a one- or two-byte varint: read as fixed-size fields.
+    if let Some(rec) = data.get(*pos..*pos + FP_BYTES + 2) {
+        let (lo, hi) = fp(rec);
+        let (b0, b1) = (rec[FP_BYTES], rec[FP_BYTES + 1]);
+        if b0 < 0x80 {
+            *pos += FP_BYTES + 1;
+            return Some((lo, hi, u64::from(b0)));
+        }
+        if b1 < 0x80 {
+            *pos += FP_BYTES + 2;
+            return Some((lo, hi, u64::from(b0 & 0x7f) | u64::from(b1) << 7));
+        }
+    }
+    let (lo, hi) = fp(data.get(*pos..*pos + FP_BYTES)?);
+    *pos += FP_BYTES;
+    Some((lo, hi, get_varint(data, pos)?))
 }
 
 /// Reads one run of candidates block by block.
@@ -1095,6 +1138,17 @@ mod tests {
         }
     }
 
+    /// The id a provisional user of `line` is recorded with in [`decide`]: none, empty,
+    /// longer than the record buffer, or short.
+    fn test_id(line: u64) -> Option<String> {
+        match line % 7 {
+            0 => None,
+            1 => Some(String::new()),
+            2 if line % 3 == 0 => Some(format!("{line}").repeat(META_BUF / 4)),
+            _ => Some(format!("id{line}")),
+        }
+    }
+
     /// Every user's decision, inline or after resolution: `None` = kept, or the
     /// (kind, first line) it duplicates.
     fn decide(users: &[(u64, Vec<Key>)], limit: usize) -> Vec<Option<(u8, u64)>> {
@@ -1109,12 +1163,12 @@ mod tests {
                 Check::Fresh => out.push(None),
                 Check::Duplicate { kind, first } => out.push(Some((kind, first))),
                 Check::Provisional => {
-                    let id = format!("id{line}");
+                    let id = test_id(*line);
                     d.provisional(
                         *line,
                         &MetaRef {
-                            external_id: Some(&id),
-                            format_slot: Some(3),
+                            external_id: id.as_deref(),
+                            format_slot: Some((*line % 300) as u16),
                             confidence: Some(Confidence::Shape),
                             without_password: false,
                             upgrade: true,
@@ -1127,10 +1181,8 @@ mod tests {
         }
         for r in d.resolve(&pool).unwrap() {
             let r = r.unwrap();
-            assert_eq!(
-                r.meta.external_id.as_deref(),
-                Some(format!("id{}", r.line).as_str())
-            );
+            assert_eq!(r.meta.external_id, test_id(r.line));
+            assert_eq!(r.meta.format_slot, Some((r.line % 300) as u16));
             assert_eq!(r.meta.confidence, Some(Confidence::Shape));
             let i = users.iter().position(|(l, _)| *l == r.line).unwrap();
             assert_eq!(out[i], None, "retracted twice or after a decision");
@@ -1245,5 +1297,224 @@ mod tests {
             read_meta(&mut r, &mut last).is_err(),
             "nothing more to read"
         );
+    }
+
+    /// A key whose fingerprint falls in partition `part`, `n` telling keys apart.
+    fn key_in(part: u8, n: u64, kind: u8) -> Key {
+        let fp = u128::from(part) << 120
+            | u128::from(n.wrapping_mul(0x9e37_79b9_7f4a_7c15)) << 20
+            | u128::from(n);
+        (fp, kind)
+    }
+
+    #[test]
+    fn few_partitions_and_lines_near_the_top() {
+        // Keys in two partitions only (the other 254 stay empty), lines up to the
+        // largest a key can have (2^63 - 1), over the window and past it.
+        let top = (1u64 << 63) - 1;
+        let users: Vec<(u64, Vec<Key>)> = (0..40u64)
+            .map(|i| {
+                let line = if i < 20 { i * 1000 + 2 } else { top - 39 + i };
+                let id = key_in(7, i % 13, KIND_ID);
+                let email = key_in(200, i % 9, KIND_EMAIL);
+                (line, vec![id, email])
+            })
+            .collect();
+        let inline = decide(&users, usize::MAX);
+        assert!(inline.iter().filter(|d| d.is_some()).count() > 20);
+        for limit in [0, 2, 5, 30] {
+            assert_eq!(decide(&users, limit), inline, "inline limit {limit}");
+        }
+    }
+
+    #[test]
+    fn a_line_going_back_is_an_error() {
+        let mut d = Dedup::with_inline_limit(0);
+        assert_eq!(d.check(10, &[key_in(1, 1, KIND_ID)]).unwrap(), Check::Fresh);
+        assert_eq!(
+            d.check(12, &[key_in(1, 2, KIND_ID)]).unwrap(),
+            Check::Provisional
+        );
+        assert!(d.check(11, &[key_in(1, 3, KIND_ID)]).is_err());
+        assert!(d.check(1 << 63, &[key_in(2, 3, KIND_ID)]).is_err());
+        d.provisional(12, &MetaRef::default()).unwrap();
+        assert!(d.provisional(11, &MetaRef::default()).is_err());
+    }
+
+    #[test]
+    fn varint_boundaries() {
+        let mut values = vec![0, 1, u64::MAX, u64::MAX - 1, 1 << 63, (1 << 63) - 1];
+        for bits in 1..64 {
+            values.extend([(1u64 << bits) - 1, 1 << bits, (1 << bits) + 1]);
+        }
+        for v in values {
+            let mut buf = [0xffu8; MAX_VARINT + 2];
+            let n = put_varint(&mut buf, v);
+            let want = (64 - v.leading_zeros() as usize).div_ceil(7).max(1);
+            assert_eq!(n, want, "{v}");
+            let mut pos = 0;
+            assert_eq!(get_varint(&buf[..n], &mut pos), Some(v));
+            assert_eq!(pos, n);
+            assert_eq!(read_varint(&mut &buf[..n]).unwrap(), v);
+            // Cut short: no value.
+            let mut pos = 0;
+            assert_eq!(get_varint(&buf[..n - 1], &mut pos), None);
+        }
+        // Past 64 bits: refused.
+        let mut pos = 0;
+        let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        assert_eq!(get_varint(&over, &mut pos), None);
+        assert!(read_varint(&mut &over[..]).is_err());
+        let eleven = [0x80u8; 11];
+        assert!(read_varint(&mut &eleven[..]).is_err());
+    }
+
+    use proptest::prelude::*;
+
+    fn meta_strategy() -> impl Strategy<Value = UserMeta> {
+        (
+            prop_oneof![
+                Just(None),
+                Just(Some(String::new())),
+                "[a-zé\\\"0-9]{1,20}".prop_map(Some),
+                (1usize..3 * META_BUF).prop_map(|n| Some("x".repeat(n))),
+            ],
+            prop_oneof![Just(None), any::<u16>().prop_map(Some)],
+            prop_oneof![Just(None), (0..4usize).prop_map(|i| Some(CONFIDENCES[i]))],
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(external_id, format_slot, confidence, without_password, upgrade)| UserMeta {
+                    external_id,
+                    format_slot,
+                    confidence,
+                    without_password,
+                    upgrade,
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn varints_round_trip(v in any::<u64>(), small in 0u64..1 << 14) {
+            for v in [v, small, v >> (v % 64)] {
+                let mut buf = [0u8; MAX_VARINT];
+                let n = put_varint(&mut buf, v);
+                let mut pos = 0;
+                prop_assert_eq!(get_varint(&buf[..n], &mut pos), Some(v));
+                prop_assert_eq!(pos, n);
+            }
+        }
+
+        /// Provisional users' records through the spill's own buffer (flushed as it
+        /// fills, long ids written past it) read back as they were.
+        #[test]
+        fn user_records_round_trip(
+            users in proptest::collection::vec((0u64..1 << 20, meta_strategy()), 1..60),
+            start in prop_oneof![Just(0u64), (1u64 << 62)..(1 << 63) - (1 << 27)],
+        ) {
+            let mut spill = Spill::new().unwrap();
+            let mut line = start;
+            let mut lines = Vec::new();
+            for (gap, m) in &users {
+                line += gap;
+                lines.push(line);
+                spill
+                    .provisional(
+                        line,
+                        &MetaRef {
+                            external_id: m.external_id.as_deref(),
+                            format_slot: m.format_slot,
+                            confidence: m.confidence,
+                            without_password: m.without_password,
+                            upgrade: m.upgrade,
+                        },
+                    )
+                    .unwrap();
+            }
+            let mut file = spill.meta;
+            file.write_all(&spill.meta_buf[..spill.meta_len]).unwrap();
+            use std::io::Seek;
+            file.seek(io::SeekFrom::Start(0)).unwrap();
+            let mut r = BufReader::new(file);
+            let mut last = 0;
+            for (line, (_, m)) in lines.into_iter().zip(users) {
+                prop_assert_eq!(read_meta(&mut r, &mut last).unwrap(), (line, m));
+            }
+            prop_assert!(read_meta(&mut r, &mut last).is_err(), "nothing more");
+        }
+
+        /// Key records through the partitions and back: each partition's candidates
+        /// are every later sighting of a fingerprint (104 bits of it) with its first line.
+        #[test]
+        fn key_records_resolve_as_a_map_would(
+            window in proptest::collection::vec((0u8..3, 0u64..100, 0u64..1 << 40), 0..150),
+            // Up to ~750 records a partition: several blocks each.
+            later in proptest::collection::vec((0u8..2, 0u64..400, 0u64..1 << 20, 0u8..2), 0..1500),
+            near_top in any::<bool>(),
+        ) {
+            let base = if near_top { (1u64 << 63) - (1 << 41) - 1 } else { 0 };
+            let fp = |part: u8, n: u64| key_in(part * 60, n, 0).0;
+            // The window holds each key once (here: with the last line drawn for it),
+            // in no particular order.
+            let mut want: HashMap<(u8, u64), u64> = HashMap::new();
+            for &(part, n, line) in &window {
+                want.insert((part, n), base + line);
+            }
+            let mut spill = Spill::new().unwrap();
+            for (&(part, n), &line) in &want {
+                spill.push_window(fp(part, n), pack(line, 0)).unwrap();
+            }
+            let mut cands: Vec<Vec<[u8; CAND_REC]>> = vec![Vec::new(); PARTITIONS];
+            let mut line = base + (1 << 40);
+            for &(part, n, gap, kind) in &later {
+                line += gap;
+                spill.push_key(fp(part, n), line, kind).unwrap();
+                match want.get(&(part, n)) {
+                    Some(&first) if first != line => {
+                        cands[usize::from(part) * 60].push(cand_rec(line, kind, first));
+                    }
+                    Some(_) => {}
+                    None => {
+                        want.insert((part, n), line);
+                    }
+                }
+            }
+            for p in &mut spill.parts {
+                p.flush(&mut spill.keys).unwrap();
+            }
+            spill.keys.flush().unwrap();
+            let (mut data, mut first, mut run) = (Vec::new(), FirstLines::default(), Vec::new());
+            for (i, part) in spill.parts.iter().enumerate() {
+                resolve_partition(&spill.keys, part, &mut data, &mut first, &mut run).unwrap();
+                cands[i].sort_unstable();
+                prop_assert_eq!(&run, &cands[i], "partition {}", i);
+            }
+        }
+
+        /// The resolving table against a map, over several partitions (generations)
+        /// and tables small enough to wrap around.
+        #[test]
+        fn first_lines_match_a_map(
+            parts in proptest::collection::vec(
+                proptest::collection::vec((0u64..50, 0u32..3, any::<u64>()), 0..200),
+                1..5,
+            ),
+        ) {
+            let mut t = FirstLines::default();
+            for keys in parts {
+                t.reset(keys.len());
+                let mut want = HashMap::new();
+                for (lo, hi, line) in keys {
+                    // Low bits alike, to crowd the probes.
+                    let lo = (lo << 40) | (lo % 4);
+                    let expect = *want.entry((lo, hi)).or_insert(line);
+                    prop_assert_eq!(t.first(lo, hi, line), expect);
+                }
+            }
+        }
     }
 }
