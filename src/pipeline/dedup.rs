@@ -9,20 +9,29 @@
 //! 1. **Inline** while few keys have been seen: a map of 128-bit key fingerprint →
 //!    first line; each user is decided on arrival.
 //! 2. **Spill** once the map holds [`INLINE_KEYS`]: the map's keys (each with its
-//!    first line) open [`PARTITIONS`] partitions in a temp file, chosen by fingerprint,
-//!    and the map is dropped. Later users are sent on *provisionally*: their keys are
-//!    appended to the partitions, and a small record of each user (line, id, what it
-//!    counted as) goes to a side file.
-//! 3. **Resolve** at the end, one partition at a time (in parallel): a partition's
-//!    records are in input order (the window's keys, each once, first), so the first
-//!    time a fingerprint is seen is its first line, and every later sighting is a candidate. The candidates of all
-//!    partitions are merged by line; each line's best candidate becomes a
+//!    first line) open [`PARTITIONS`] partitions in a temp file, chosen by the
+//!    fingerprint's top 8 bits, and the map is dropped. Later users are sent on
+//!    *provisionally*: their keys are appended to the partitions (see `Partition`:
+//!    the fingerprint's low 96 bits and a varint of the line's distance from the
+//!    partition's previous record, 13–14 bytes a key), and a small record of each
+//!    user (see `put_meta_head`: varint line distance, flags, varint slot, varint id
+//!    length, the id; 4 bytes and the id) goes to a side file.
+//! 3. **Resolve** at the end, one partition at a time (each thread takes the next
+//!    one, reusing its buffer and table): a partition's records are in input order
+//!    (the window's keys, each once, first), so the first time a fingerprint is seen
+//!    is its first line, and every later sighting is a candidate. A flat
+//!    linear-probing table (`FirstLines`) keeps the first lines. The candidates of
+//!    all partitions are merged by line; each line's best candidate becomes a
 //!    [`Retraction`], joined with the side file so the caller can adjust its counts
 //!    and have its sink turn that user into a `duplicate_*` reject.
 //!
 //! Nothing is held back or copied twice in the common case (no duplicates past the
-//! inline window): the cost is 24 bytes of temp file per key. Fingerprints are keyed
-//! SipHash-1-3-128 (a random key per run): a false duplicate needs a 128-bit collision.
+//! inline window): the cost is about 27 bytes of temp file per user with an id and
+//! an email (two key records), plus 4 bytes and the id (it was 48 plus 15 and the
+//! id). Fingerprints are keyed SipHash-1-3-128 (a random key per run). The inline
+//! window compares all 128 bits; the spill compares 104 (the partition's 8 and the
+//! 96 kept), so a false duplicate past the window needs a 104-bit collision: for 20M
+//! keys the chance that any two collide is about n²/2^105 ≈ 1e-17.
 
 use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
@@ -37,7 +46,8 @@ use crate::scheme::Confidence;
 /// Keys decided in memory before spilling (about 8 MiB of map).
 pub const INLINE_KEYS: usize = 200_000;
 /// Partitions of the spilled keys (a power of two): each is resolved with its own
-/// small map, so resolving 20M keys needs about 2–3 MiB of map per thread.
+/// small table, so resolving 20M keys needs about 3 MiB of table per thread (78k
+/// keys a partition, 131,072 slots of 24 bytes).
 pub const PARTITIONS: usize = 256;
 /// Bytes buffered per partition before they go to the temp file: 2 MiB of buffers in
 /// all. Resolving reads each block with one `pread`; 1,024 partitions of 2 KiB (the
