@@ -115,13 +115,16 @@ pub(crate) fn clerk_unsalted(alg: Alg, digest: &[u8]) -> Result<ClerkDigest, Not
     }
 }
 
+/// Why Clerk cannot take an unsalted SHA-1 (a bare hex one, or LDAP's `{SHA}`).
+pub(crate) const NO_UNSALTED_SHA1: &str = "Clerk has no unsalted sha1 hasher (only md5 and sha256)";
+
 /// Clerk's unsalted hasher for `alg`, or why there is none (a constant: `scheme::verbatim`
 /// refuses a bare digest without building it).
 fn unsalted_hasher(alg: Alg) -> Result<&'static str, &'static str> {
     match alg {
         Alg::Md5 => Ok("md5"),
         Alg::Sha256 => Ok("sha256"),
-        Alg::Sha1 => Err("Clerk has no unsalted sha1 hasher (only md5 and sha256)"),
+        Alg::Sha1 => Err(NO_UNSALTED_SHA1),
         Alg::Sha224 => Err("Clerk has no unsalted sha224 hasher (only md5 and sha256)"),
         Alg::Sha384 => Err("Clerk has no unsalted sha384 hasher (only md5 and sha256)"),
         Alg::Sha512 => Err("Clerk has no unsalted sha512 hasher (only md5 and sha256)"),

@@ -5,7 +5,7 @@
 //! Directories write the scheme name in either case (`{ssha}`); hashport reads any case
 //! and writes upper case.
 
-use super::digest::{clerk_unsalted, Alg};
+use super::digest::{clerk_unsalted, Alg, NO_UNSALTED_SHA1};
 use super::util::params;
 use super::{
     Claim, ClerkDigest, Family, HashError, Lead, NotExpressible, ParseContext, ParsedHash, Scheme,
@@ -268,7 +268,7 @@ static LDAP_SHA1: LdapDigest = LdapDigest {
     name: "SHA",
     alg: Alg::Sha1,
     min_salt: 0,
-    refusal: Some("Clerk has no unsalted sha1 hasher (only md5 and sha256)"),
+    refusal: Some(NO_UNSALTED_SHA1),
     example: "{SHA}at+xg6SiyUovktq1redipHiJpaE=",
 };
 static LDAP_SALTED_MD5: LdapDigest = LdapDigest {
