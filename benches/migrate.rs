@@ -150,6 +150,8 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 fn main() {
+    // As `hashport migrate` runs (base pages; the floor is measured under the same).
+    pipeline::small_pages_only();
     // `cargo test --benches` runs bench targets with no `--bench`: do a tiny smoke run.
     let smoke = !std::env::args().any(|a| a == "--bench");
     let rows: u64 = env_or("MIGRATE_ROWS", if smoke { 2_000 } else { 1_000_000 });

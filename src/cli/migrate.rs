@@ -289,6 +289,9 @@ impl StdoutSink {
 }
 
 pub fn run(a: Args) -> u8 {
+    // Base pages: flat memory for the pipeline (see the function). `--plaintext-column`
+    // hashes bcrypt only, which huge pages do not help.
+    hashport::pipeline::small_pages_only();
     let max_rejects = match a.max_rejects.as_deref().map(parse_max_rejects).transpose() {
         Ok(m) => m,
         Err(e) => return usage(e),
