@@ -727,7 +727,7 @@ impl Holdback {
 /// nothing). A migrate's memory is buffers reused in place; with transparent huge pages
 /// (mimalloc asks for them) it came and went in 2 MiB pages, and peak RSS was about
 /// twice the memory in use and uneven from run to run (10M rows against 100k: 1.13× on
-/// the median, up to 1.21×; without: 1.09×, at most 1.17×), for no measured speed.
+/// the median, up to 1.21×; without: 1.08×, at most 1.09×), for no measured speed.
 /// Memory-hard hashes are another matter (argon2id at 64 MiB ran 10 % slower, scrypt
 /// N=2^15 6 %), so processes that verify passwords should not call this.
 pub fn small_pages_only() {
