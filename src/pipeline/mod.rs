@@ -973,9 +973,8 @@ mod tests {
     #[test]
     fn small_pages_only_turns_transparent_huge_pages_off() {
         small_pages_only();
-        if let Ok(disabled) = nix::sys::prctl::get_thp_disable() {
-            assert!(disabled, "THP still allowed for this process");
-        }
+        let disabled = nix::sys::prctl::get_thp_disable().expect("PR_GET_THP_DISABLE");
+        assert!(disabled, "THP still allowed for this process");
     }
 
     /// The reader waits for batches to come back: whichever thread lets go of a batch
